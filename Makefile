@@ -1,0 +1,42 @@
+# Two entry points on a fresh machine with Python 3.11: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+# PyTorch is installed first and pinned, so that pip never replaces it by a CUDA build on a
+# CPU machine. Elsewhere set TORCH_INDEX (e.g. https://download.pytorch.org/whl/cpu) or TORCH.
+TORCH ?= torch==2.13.0
+TORCH_INDEX ?=
+BACKENDS ?= tensorflow pytorch
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint docs bench clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
+	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[tensorflow,pytorch,test,docs]"
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/pinn-inverse info
+	$(BIN)/pinn-inverse run eeg --quick --out results/eeg
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+docs: $(BIN)/.installed
+	$(BIN)/mkdocs build --strict --site-dir site
+
+test: lint docs
+	@for backend in $(BACKENDS); do \
+		echo "=== pytest on the $$backend backend ==="; \
+		DDE_BACKEND=$$backend $(BIN)/python -m pytest $(PYTEST_ARGS) || exit 1; \
+	done
+
+bench: $(BIN)/.installed
+	$(BIN)/python benchmarks/eeg_grid_solver.py --out benchmarks/results
+
+clean:
+	rm -rf $(VENV) site results .pytest_cache

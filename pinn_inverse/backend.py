@@ -1,0 +1,74 @@
+"""The one place that looks at DeepXDE's backend.
+
+The backend is chosen the DeepXDE way: the ``DDE_BACKEND`` environment variable (or DeepXDE's
+config file), or :func:`set_backend` before the first network is built (the command line's
+``--backend`` calls it). ``tensorflow`` (TF2) and ``pytorch`` are supported; any other backend
+gets a ``ValueError`` that names them. Problem code never branches on the backend: it calls the
+small tensor functions below, which accept numpy arrays as well as backend tensors.
+"""
+
+import os
+import sys
+
+import numpy as np
+
+from .validation import check_choice
+
+SUPPORTED = ("tensorflow", "pytorch")
+
+
+def set_backend(name):
+    """Select the DeepXDE backend; must be called before DeepXDE is imported.
+
+    Parameters
+    ----------
+    name : {"tensorflow", "pytorch"}
+    """
+    check_choice(name, "backend", SUPPORTED)
+    if "deepxde" in sys.modules and backend_name() != name:
+        raise RuntimeError(
+            f"DeepXDE is already imported with the {backend_name()!r} backend; set "
+            f"DDE_BACKEND={name} (or call set_backend) before anything imports deepxde"
+        )
+    os.environ["DDE_BACKEND"] = name
+
+
+def backend_name():
+    """The active DeepXDE backend, checked against the supported ones."""
+    import deepxde
+
+    name = deepxde.backend.backend_name
+    if name not in SUPPORTED:
+        raise ValueError(
+            f"DeepXDE backend {name!r} is not supported by pinn_inverse; supported: "
+            f"{', '.join(SUPPORTED)} (set DDE_BACKEND or pass --backend)"
+        )
+    return name
+
+
+def _is_numpy(x):
+    return isinstance(x, np.ndarray | np.generic | float | int)
+
+
+def step(x):
+    """Heaviside step H(x) = 1 for x > 0 else 0, for numpy arrays and backend tensors."""
+    if _is_numpy(x):
+        return (np.asarray(x) > 0).astype(np.asarray(x).dtype)
+    if backend_name() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.cast(x > 0, x.dtype)
+    return (x > 0).to(x.dtype)
+
+
+def sqrt(x):
+    """Element-wise square root for numpy arrays and backend tensors."""
+    if _is_numpy(x):
+        return np.sqrt(x)
+    if backend_name() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.sqrt(x)
+    import torch
+
+    return torch.sqrt(x)
