@@ -1,0 +1,1 @@
+"""EIT: complete-electrode forward model, phantoms, datasets and classical reconstructions."""
