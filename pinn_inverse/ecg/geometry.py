@@ -1,0 +1,310 @@
+"""Heart and torso surfaces: readers, checks and the default geometry.
+
+A surface is a :class:`Surface` of vertices (m) and 0-based triangles. Every reader returns a
+checked one: closed, consistently oriented with outward normals, no degenerate triangles.
+:func:`check_nested` checks that the heart lies strictly inside the torso.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..validation import as_array, as_points, check_positive
+
+GEOMETRY_DIR = Path(__file__).resolve().parents[2] / "geometries"
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A closed triangulated surface.
+
+    Attributes
+    ----------
+    vertices : ndarray, shape (n, 3)
+        Node positions (m).
+    faces : ndarray of int, shape (m, 3)
+        Triangles as 0-based node indices, counter-clockwise seen from outside.
+    """
+
+    vertices: np.ndarray
+    faces: np.ndarray
+
+    @property
+    def n_nodes(self):
+        """Number of nodes."""
+        return len(self.vertices)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A heart surface strictly inside a torso surface (the body-heart conductor)."""
+
+    heart: Surface
+    torso: Surface
+
+
+def triangle_areas(vertices, faces):
+    """Area of each triangle (m²)."""
+    e1 = vertices[faces[:, 1]] - vertices[faces[:, 0]]
+    e2 = vertices[faces[:, 2]] - vertices[faces[:, 0]]
+    return 0.5 * np.linalg.norm(np.cross(e1, e2), axis=1)
+
+
+def solid_angles(points, vertices, faces):
+    """Signed solid angle of each triangle seen from each point (van Oosterom & Strackee 1983).
+
+    Positive when the triangle's counter-clockwise normal points away from the point.
+
+    Returns
+    -------
+    ndarray, shape (n_points, n_faces)
+        Solid angles (sr); a point on a triangle's plane gets 0.
+    """
+    r1, r2, r3 = (vertices[faces[:, k]][None, :, :] - points[:, None, :] for k in range(3))
+    l1, l2, l3 = (np.linalg.norm(r, axis=2) for r in (r1, r2, r3))
+    triple = np.einsum("ptk,ptk->pt", r1, np.cross(r2, r3))
+    denom = (
+        l1 * l2 * l3
+        + np.einsum("ptk,ptk->pt", r1, r2) * l3
+        + np.einsum("ptk,ptk->pt", r1, r3) * l2
+        + np.einsum("ptk,ptk->pt", r2, r3) * l1
+    )
+    return 2.0 * np.arctan2(triple, denom)
+
+
+def winding_numbers(points, surface, chunk=256):
+    """How many times ``surface`` winds around each point: 1 inside, 0 outside."""
+    points = as_points(points, "points")
+    out = np.empty(len(points))
+    for start in range(0, len(points), chunk):
+        block = points[start : start + chunk]
+        out[start : start + chunk] = solid_angles(block, surface.vertices, surface.faces).sum(1)
+    return out / (4.0 * np.pi)
+
+
+def check_surface(vertices, faces, name="surface"):
+    """Return a checked :class:`Surface`; raise ``ValueError`` saying what is wrong.
+
+    Checks: indices in range, no degenerate triangles, closed (every edge shared by exactly two
+    triangles), consistently oriented (every edge traversed once in each direction) and
+    outward (positive enclosed volume).
+    """
+    vertices = as_points(vertices, f"{name} vertices")
+    faces = as_array(faces, f"{name} faces", shape=(None, 3), dtype=np.int64)
+    n = len(vertices)
+    if len(faces) < 4:
+        raise ValueError(f"{name} has {len(faces)} triangles; a closed surface needs >= 4")
+    if faces.min() < 0 or faces.max() >= n:
+        raise ValueError(
+            f"{name} faces index nodes {faces.min()}..{faces.max()} but there are {n} vertices "
+            "(0-based indices expected)"
+        )
+    scale = np.ptp(vertices, axis=0).max()
+    areas = triangle_areas(vertices, faces)
+    bad = np.flatnonzero(areas <= 1e-12 * scale**2)
+    if bad.size:
+        raise ValueError(f"{name} has {bad.size} degenerate (zero-area) triangles, e.g. {bad[:5]}")
+    directed = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    undirected, counts = np.unique(np.sort(directed, axis=1), axis=0, return_counts=True)
+    if np.any(counts != 2):
+        raise ValueError(
+            f"{name} is not closed: {np.count_nonzero(counts == 1)} boundary edges and "
+            f"{np.count_nonzero(counts > 2)} edges shared by more than two triangles; "
+            "close the surface (e.g. cap its holes) before using it"
+        )
+    if len(np.unique(directed, axis=0)) != len(directed):
+        raise ValueError(
+            f"{name} is not consistently oriented: some neighbouring triangles list their shared "
+            "edge in the same direction; reorient the triangles (e.g. trimesh.repair.fix_winding)"
+        )
+    if enclosed_volume(vertices, faces) <= 0:
+        raise ValueError(
+            f"{name} has inward-pointing normals (negative enclosed volume); reverse the vertex "
+            "order of every triangle (faces[:, ::-1])"
+        )
+    return Surface(vertices, faces)
+
+
+def enclosed_volume(vertices, faces):
+    """Signed volume enclosed by a closed surface (m³); positive for outward normals."""
+    v0, v1, v2 = (vertices[faces[:, k]] for k in range(3))
+    return float(np.einsum("ij,ij->i", v0, np.cross(v1, v2)).sum() / 6.0)
+
+
+def check_nested(heart, torso):
+    """Return a :class:`Geometry` after checking that ``heart`` lies strictly inside ``torso``.
+
+    Every heart node must be inside the torso and every torso node outside the heart (winding
+    numbers), which catches a heart that pokes through the torso.
+    """
+    inside = winding_numbers(heart.vertices, torso)
+    outside = np.flatnonzero(inside < 0.5)
+    if outside.size:
+        raise ValueError(
+            f"{outside.size} of {heart.n_nodes} heart nodes lie outside the torso (e.g. nodes "
+            f"{outside[:5].tolist()}); the heart must be strictly inside the torso"
+        )
+    enclosed = np.flatnonzero(winding_numbers(torso.vertices, heart) > 0.5)
+    if enclosed.size:
+        raise ValueError(
+            f"{enclosed.size} torso nodes lie inside the heart; the surfaces intersect"
+        )
+    return Geometry(heart, torso)
+
+
+def _faces_base(faces, n, index_base, path):
+    if index_base is None:
+        if faces.min() == 0:
+            index_base = 0
+        elif faces.max() == n:
+            index_base = 1
+        else:
+            raise ValueError(
+                f"cannot tell whether {path} is 0- or 1-based (indices {faces.min()}.."
+                f"{faces.max()} for {n} nodes); pass index_base=0 or 1"
+            )
+    if index_base not in (0, 1):
+        raise ValueError(f"index_base must be 0, 1 or None, got {index_base!r}")
+    return faces - index_base
+
+
+def read_pts_fac(pts_path, fac_path, unit=1e-3, index_base=None, name="surface"):
+    """Read a ``.pts`` (x y z per line) and ``.fac`` (three node indices per line) pair.
+
+    Parameters
+    ----------
+    pts_path, fac_path : path
+        The node and triangle files.
+    unit : float
+        Metres per file length unit (default 1e-3: millimetres).
+    index_base : {0, 1, None}
+        Index of the first node in ``.fac``; ``None`` detects it (a closed surface uses every
+        node, so 0-based files contain 0 and 1-based files contain ``n``).
+    name : str
+        Name used in error messages.
+    """
+    unit = float(check_positive(unit, "unit"))
+    vertices = np.loadtxt(pts_path, ndmin=2) * unit
+    faces = np.loadtxt(fac_path, ndmin=2, dtype=np.int64)
+    faces = _faces_base(faces, len(vertices), index_base, fac_path)
+    return check_surface(vertices, faces, name)
+
+
+def read_tri(path, unit=1.0, clockwise=True, name="surface"):
+    """Read an ECGSim ``.tri`` file.
+
+    The file holds the node count, ``index x y z`` lines, the triangle count, then
+    ``index n1 n2 n3`` lines (1-based).
+
+    Parameters
+    ----------
+    path : path
+        The ``.tri`` file.
+    unit : float
+        Metres per file length unit (ECGSim files are in m).
+    clockwise : bool
+        ECGSim lists each triangle's nodes clockwise seen from outside; they are reversed to
+        the counter-clockwise (outward) order used here. Pass False for a file that is
+        already counter-clockwise.
+    name : str
+        Name used in error messages.
+    """
+    unit = float(check_positive(unit, "unit"))
+    tokens = Path(path).read_text().split()
+    n = int(tokens[0])
+    nodes = np.array(tokens[1 : 1 + 4 * n], dtype=float).reshape(n, 4)
+    m = int(tokens[1 + 4 * n])
+    tris = np.array(tokens[2 + 4 * n : 2 + 4 * n + 4 * m], dtype=np.int64).reshape(m, 4)
+    faces = tris[:, 1:] - 1
+    return check_surface(nodes[:, 1:] * unit, faces[:, ::-1] if clockwise else faces, name)
+
+
+def read_surface(path, unit=1.0, name="surface"):
+    """Read any mesh format trimesh reads (``.stl``, ``.obj``, ``.ply``, ``.off``, ...).
+
+    Nodes are kept in file order, except for STL, which stores every triangle with its own
+    copies of the corner points: there coincident points are merged into shared nodes.
+    """
+    import trimesh
+
+    unit = float(check_positive(unit, "unit"))
+    mesh = trimesh.load(path, force="mesh", process=False)
+    if Path(path).suffix.lower() == ".stl":
+        mesh.merge_vertices()
+    return check_surface(np.asarray(mesh.vertices) * unit, np.asarray(mesh.faces), name)
+
+
+def load_default_geometry():
+    """The heart (1094 nodes) and torso (352 nodes) shipped in ``geometries/``.
+
+    Made by ``geometries/make_default_ecg_geometry.py``; see ``geometries/README.md``.
+    """
+    heart = read_pts_fac(
+        GEOMETRY_DIR / "ecg_heart.pts", GEOMETRY_DIR / "ecg_heart.fac", name="default heart"
+    )
+    torso = read_pts_fac(
+        GEOMETRY_DIR / "ecg_torso.pts", GEOMETRY_DIR / "ecg_torso.fac", name="default torso"
+    )
+    return check_nested(heart, torso)
+
+
+def cap_holes(vertices, faces, name="surface"):
+    """Close an open surface by a fan of triangles over each boundary loop.
+
+    One node is added at the centroid of each boundary loop. Its potential is the mean of the
+    loop's nodes, which ``interpolation`` encodes: ``φ_closed = interpolation @ φ_open``. This
+    is how an open epicardial sock (e.g. ECGITool's ``utah.mat``) becomes a closed heart
+    surface for :func:`~pinn_inverse.ecg.bem.transfer_matrix`; the transfer matrix for the
+    open nodes is then ``R_closed @ interpolation``.
+
+    Returns
+    -------
+    surface : Surface
+        The checked closed surface (orientation flipped to outward when needed).
+    interpolation : scipy.sparse.csr_matrix, shape (n_closed, n_open)
+        Identity on the original nodes, loop averages on the added ones.
+    """
+    import scipy.sparse as sp
+
+    vertices = as_points(vertices, f"{name} vertices")
+    faces = as_array(faces, f"{name} faces", shape=(None, 3), dtype=np.int64)
+    directed = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    key = np.sort(directed, axis=1)
+    _, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+    boundary = directed[counts[inverse.ravel()] == 1]
+    if len(boundary) == 0:
+        raise ValueError(f"{name} has no boundary edges; it is already closed")
+    following = dict(zip(boundary[:, 0].tolist(), boundary[:, 1].tolist(), strict=True))
+    if len(following) != len(boundary):
+        raise ValueError(f"{name} has a boundary node shared by two holes; cannot cap it")
+    n = len(vertices)
+    new_vertices, new_faces, rows, cols, vals = [], [], [], [], []
+    while following:
+        start = next(iter(following))
+        loop = [start]
+        while following[loop[-1]] != start:
+            loop.append(following.pop(loop[-1]))
+        following.pop(loop[-1])
+        centre = n + len(new_vertices)
+        new_vertices.append(vertices[loop].mean(axis=0))
+        # the hole's edges run i -> j in the surface, so the cap runs j -> i
+        new_faces += [
+            [following_j, i, centre]
+            for i, following_j in zip(loop, loop[1:] + loop[:1], strict=True)
+        ]
+        rows += [centre] * len(loop)
+        cols += loop
+        vals += [1.0 / len(loop)] * len(loop)
+    closed_vertices = np.concatenate([vertices, np.array(new_vertices)])
+    closed_faces = np.concatenate([faces, np.array(new_faces)])
+    if enclosed_volume(closed_vertices, closed_faces) < 0:
+        closed_faces = closed_faces[:, ::-1]
+    interpolation = sp.csr_matrix(
+        (
+            np.concatenate([np.ones(n), vals]),
+            (np.concatenate([np.arange(n), rows]), np.concatenate([np.arange(n), cols])),
+        ),
+        shape=(len(closed_vertices), n),
+    )
+    return check_surface(closed_vertices, closed_faces, name), interpolation

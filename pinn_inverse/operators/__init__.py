@@ -1,0 +1,12 @@
+"""Discrete differential operators shared by the problems, as ``scipy.sparse`` matrices.
+
+- :func:`mesh_laplacian` -- the Laplace-Beltrami operator on a triangle mesh (EAND-ARN eq. 15,
+  or the cotangent Laplacian);
+- :func:`temporal_derivative` -- the 4th-order first-derivative stencils in time
+  (EAND-ARN eqs. 17-18, boundary rows included).
+"""
+
+from .mesh_laplacian import mesh_edges, mesh_laplacian
+from .temporal import temporal_derivative
+
+__all__ = ["mesh_edges", "mesh_laplacian", "temporal_derivative"]

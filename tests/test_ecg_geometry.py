@@ -1,0 +1,130 @@
+"""ECG geometry: readers, mesh checks with clear errors, the default geometry."""
+
+import numpy as np
+import pytest
+import trimesh
+
+from pinn_inverse.ecg.geometry import (
+    Surface,
+    cap_holes,
+    check_nested,
+    check_surface,
+    enclosed_volume,
+    load_default_geometry,
+    read_pts_fac,
+    read_surface,
+    read_tri,
+    winding_numbers,
+)
+
+
+def sphere(radius=1.0, subdivisions=2, centre=(0.0, 0.0, 0.0)):
+    mesh = trimesh.creation.icosphere(subdivisions=subdivisions, radius=radius)
+    return np.asarray(mesh.vertices) + centre, np.asarray(mesh.faces)
+
+
+def test_default_geometry_has_the_paper_sizes():
+    geometry = load_default_geometry()
+    heart, torso = geometry.heart, geometry.torso
+    assert heart.vertices.shape == (1094, 3) and heart.faces.shape == (2184, 3)
+    assert torso.vertices.shape == (352, 3) and torso.faces.shape == (700, 3)
+    # metres: a heart about 10 cm across inside a torso about 60 cm tall
+    assert 0.06 < np.ptp(heart.vertices, axis=0).max() < 0.15
+    assert 0.4 < np.ptp(torso.vertices, axis=0).max() < 0.8
+    assert 0.1 < enclosed_volume(torso.vertices, torso.faces) / 0.0366 < 10
+
+
+def test_enclosed_volume_and_winding_numbers_of_a_sphere():
+    v, f = sphere(0.5, 3)
+    assert enclosed_volume(v, f) == pytest.approx(4 / 3 * np.pi * 0.5**3, rel=0.01)
+    w = winding_numbers([[0.1, 0.0, 0.2], [0.0, 0.9, 0.0]], Surface(v, f))
+    assert np.allclose(w, [1.0, 0.0], atol=1e-9)
+
+
+def test_readers_on_real_geometries(shared_data):
+    tank = shared_data / "ecg" / "utah_tank"
+    # the tank's heart .fac is 1-based and its torso .fac 0-based: both are detected
+    heart = read_pts_fac(tank / "heart_closed.pts", tank / "heart_closed.fac", name="heart")
+    torso = read_pts_fac(tank / "torso_closed.pts", tank / "torso_closed.fac", name="torso")
+    assert (heart.n_nodes, len(heart.faces), torso.n_nodes, len(torso.faces)) == (
+        337,
+        670,
+        284,
+        564,
+    )
+    check_nested(heart, torso)
+    ecgsim = shared_data / "ecg" / "ecgsim"
+    heart = read_tri(ecgsim / "heart.tri", name="heart")
+    torso = read_tri(ecgsim / "thorax.tri", name="thorax")
+    assert (heart.n_nodes, torso.n_nodes) == (257, 300)
+    check_nested(heart, torso)
+    with pytest.raises(ValueError, match="inward"):
+        read_tri(ecgsim / "heart.tri", clockwise=False)
+
+
+@pytest.mark.parametrize("suffix", [".stl", ".obj", ".ply", ".off"])
+def test_trimesh_formats_round_trip(tmp_path, suffix):
+    v, f = sphere(0.1)
+    path = tmp_path / f"sphere{suffix}"
+    trimesh.Trimesh(v, f, process=False).export(path)
+    surface = read_surface(path, name="sphere")
+    assert enclosed_volume(surface.vertices, surface.faces) == pytest.approx(
+        enclosed_volume(v, f), rel=1e-5
+    )
+
+
+def test_pts_fac_index_base_is_detected_or_asked_for(tmp_path):
+    v, f = sphere()
+    np.savetxt(tmp_path / "s.pts", v * 1e3)
+    np.savetxt(tmp_path / "s.fac", f + 1, fmt="%d")
+    surface = read_pts_fac(tmp_path / "s.pts", tmp_path / "s.fac")
+    assert np.allclose(surface.vertices, v)
+    assert np.array_equal(surface.faces, f)
+
+
+def test_bad_meshes_get_clear_errors():
+    v, f = sphere()
+    with pytest.raises(ValueError, match="not closed"):
+        check_surface(v, f[1:])
+    with pytest.raises(ValueError, match="inward"):
+        check_surface(v, f[:, ::-1])
+    flipped = f.copy()
+    flipped[0] = flipped[0, ::-1]
+    with pytest.raises(ValueError, match="consistently oriented"):
+        check_surface(v, flipped)
+    squashed = v.copy()
+    squashed[f[0, 1]] = squashed[f[0, 0]]
+    with pytest.raises(ValueError, match="degenerate"):
+        check_surface(squashed, f)
+    with pytest.raises(ValueError, match="NaN"):
+        check_surface(np.where(np.arange(len(v))[:, None] == 0, np.nan, v), f)
+    with pytest.raises(ValueError, match="0-based"):
+        check_surface(v, f + 1)
+    with pytest.raises(ValueError, match=r"shape \(N, 3\)"):
+        check_surface(v[:, :2], f)
+
+
+def test_heart_must_be_strictly_inside_the_torso():
+    torso = check_surface(*sphere(2.0))
+    check_nested(check_surface(*sphere(1.0)), torso)
+    with pytest.raises(ValueError, match="outside the torso"):
+        check_nested(check_surface(*sphere(1.0, centre=(1.5, 0.0, 0.0))), torso)
+    with pytest.raises(ValueError, match="outside the torso"):
+        check_nested(torso, check_surface(*sphere(1.0)))
+
+
+def test_cap_holes_closes_an_open_sock():
+    v, f = sphere(1.0, 3)
+    keep = v[f].mean(axis=1)[:, 2] < 0.8
+    used = np.unique(f[keep])
+    renumber = np.full(len(v), -1)
+    renumber[used] = np.arange(len(used))
+    sock_v, sock_f = v[used], renumber[f[keep]]
+    with pytest.raises(ValueError, match="not closed"):
+        check_surface(sock_v, sock_f)
+    closed, interpolation = cap_holes(sock_v, sock_f)
+    assert closed.n_nodes == len(sock_v) + 1
+    assert np.allclose(interpolation.sum(axis=1), 1.0)
+    assert np.allclose(interpolation[: len(sock_v)].toarray(), np.eye(len(sock_v)))
+    with pytest.raises(ValueError, match="already closed"):
+        cap_holes(v, f)
