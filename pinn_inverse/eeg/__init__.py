@@ -1,0 +1,24 @@
+"""EEG: the ED-PINN problem (Sahoo & Rout 2025) and its forward model.
+
+Stages: :mod:`~pinn_inverse.eeg.head` (shells and σ) → :mod:`~pinn_inverse.eeg.sources` →
+:mod:`~pinn_inverse.eeg.electrodes` → forward solvers (:mod:`~pinn_inverse.eeg.sphere_series`,
+exact; :mod:`~pinn_inverse.eeg.grid`, finite differences for any voxel map) →
+:mod:`~pinn_inverse.eeg.simulate` (measurements).
+"""
+
+from .electrodes import Montage, check_on_scalp, fibonacci_electrodes, read_montage
+from .head import ThreeShellHead
+from .sources import Dipole, GaussianSource, SourceSinkPair
+from .sphere_series import exact_potential
+
+__all__ = [
+    "Dipole",
+    "GaussianSource",
+    "Montage",
+    "SourceSinkPair",
+    "ThreeShellHead",
+    "check_on_scalp",
+    "exact_potential",
+    "fibonacci_electrodes",
+    "read_montage",
+]
