@@ -9,9 +9,10 @@ solves the complete electrode model under the paper's current pattern g, and rec
 
 Train and validation samples come from one seeded stream (the last ``val_fraction`` of it is
 the validation set); the test set is an independent stream with Gaussian noise at ``snr_db``
-(20 dB in the paper) added to ``dV``. Samples are generated in shards, in parallel, each shard
-written atomically with a SHA-256 digest: an interrupted run resumes from the shards on disk,
-and a corrupted shard is detected and regenerated, never used.
+(20 dB in the paper) added to ``dV``, relative to its change from the homogeneous disk.
+Samples are generated in shards, in parallel, each shard written atomically with a SHA-256
+digest: an interrupted run resumes from the shards on disk, and a corrupted shard is detected
+and regenerated, never used.
 """
 
 import hashlib
@@ -114,17 +115,20 @@ class _Simulator:
             )
             out["kind"][i] = kind
         if split == "test":
-            out["dV"] = add_noise(out["dV"], config.snr_db, rng)
+            out["dV"] = add_noise(out["dV"], config.snr_db, rng, reference=self.reference())
         return out
 
 
-def add_noise(signal, snr_db, rng):
-    """Add white Gaussian noise at a signal-to-noise ratio (dB) per sample (row).
+def add_noise(signal, snr_db, rng, reference=None):
+    """Add white Gaussian noise at a signal-to-noise ratio (dB), per sample (row).
 
-    The noise standard deviation is rms(row) · 10^(−snr_db / 20).
+    The noise standard deviation is rms(signal − reference) · 10^(−snr_db / 20): with a
+    ``reference`` (the homogeneous voltages) the ratio is taken on the voltage change, as
+    EIDORS' ``add_noise`` does, which the paper used; without one, on the signal itself.
     """
-    rms = np.sqrt(np.mean(signal**2, axis=-1, keepdims=True))
-    return signal + rng.standard_normal(signal.shape) * rms * 10 ** (-snr_db / 20)
+    change = signal if reference is None else signal - reference
+    rms = np.sqrt(np.mean(change**2, axis=-1, keepdims=True))
+    return signal + rng.standard_normal(np.shape(signal)) * rms * 10 ** (-snr_db / 20)
 
 
 _WORKER = {}
