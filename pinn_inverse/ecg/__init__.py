@@ -5,10 +5,14 @@ The modules are the stages of the data flow:
 - :mod:`~pinn_inverse.ecg.geometry` -- heart and torso surfaces: readers, checks, default;
 - :mod:`~pinn_inverse.ecg.bem` -- the heart-to-torso transfer matrix ``R``;
 - :mod:`~pinn_inverse.ecg.aliev_panfilov` -- the simulated heart-surface truth ``u, v``;
+- :mod:`~pinn_inverse.ecg.data` -- benchmark data sets ``y = R u + ε``, cached and seeded;
+- :mod:`~pinn_inverse.ecg.baselines` -- Tikhonov (L-curve, GCV) and STRE reconstructions.
 """
 
 from .aliev_panfilov import Simulation, aliev_panfilov, planar_wave_speed
+from .baselines import Reconstruction, stre, tikhonov
 from .bem import transfer_matrix
+from .data import NOISE_LEVELS, EcgData, add_noise, benchmark_data
 from .geometry import (
     Geometry,
     Surface,
@@ -22,10 +26,15 @@ from .geometry import (
 )
 
 __all__ = [
+    "NOISE_LEVELS",
+    "EcgData",
     "Geometry",
+    "Reconstruction",
     "Simulation",
     "Surface",
+    "add_noise",
     "aliev_panfilov",
+    "benchmark_data",
     "cap_holes",
     "check_nested",
     "check_surface",
@@ -34,5 +43,7 @@ __all__ = [
     "read_pts_fac",
     "read_surface",
     "read_tri",
+    "stre",
+    "tikhonov",
     "transfer_matrix",
 ]
