@@ -229,6 +229,7 @@ def solve_grid(
     method="amg",
     tol=1e-8,
     maxiter=None,
+    omega=0.8,
     progress=False,
 ):
     """Solve ∇·(σ∇φ) = −I with zero flux outside the conductor.
@@ -241,11 +242,16 @@ def solve_grid(
     source_cells : ndarray, shape (n, n, n)
         Current source density I at the cell centres (A/m³).
     method : {"amg", "jacobi"}
-        AMG-preconditioned CG (default) or the paper's Jacobi relaxation.
+        AMG-preconditioned CG (default) or the paper's Jacobi relaxation, damped by
+        ``omega``.
     tol : float
         Relative residual ‖Aφ − b‖/‖b‖ to reach.
     maxiter : int, optional
         Iteration cap (default 500 for AMG-CG, 10⁶ for Jacobi).
+    omega : float
+        Jacobi damping. ω = 1 is the paper's iteration, which cannot converge here: on a
+        Cartesian grid (a bipartite graph) with insulated boundaries the checkerboard mode has
+        eigenvalue −1, so the default is ω = 0.8.
 
     Returns
     -------
@@ -262,7 +268,7 @@ def solve_grid(
     if method == "amg":
         phi, iterations = _solve_amg(A, b, tol, maxiter or 500)
     else:
-        phi, iterations = _solve_jacobi(A, b, tol, maxiter or 1_000_000, progress)
+        phi, iterations = _solve_jacobi(A, b, tol, maxiter or 1_000_000, omega, progress)
     phi -= phi.mean()
     residual = float(np.linalg.norm(A @ phi - b) / np.linalg.norm(b))
     potential = np.full(active.shape, np.nan)
@@ -291,14 +297,14 @@ def _solve_amg(A, b, tol, maxiter):
     return phi, count[0]
 
 
-def _solve_jacobi(A, b, tol, maxiter, progress):
-    inv_diag = 1.0 / A.diagonal()
+def _solve_jacobi(A, b, tol, maxiter, omega, progress):
+    inv_diag = omega / A.diagonal()
     phi = np.zeros_like(b)
     norm_b = np.linalg.norm(b)
     bar = tqdm(total=maxiter, disable=not progress, desc="Jacobi", unit="it")
     for iteration in range(1, maxiter + 1):
         residual = b - A @ phi
-        phi += inv_diag * residual  # φ ← D⁻¹(b − (L + U)φ), written as φ + D⁻¹ r
+        phi += inv_diag * residual  # φ ← φ + ω D⁻¹ (b − Aφ); ω = 1: D⁻¹(b − (L + U)φ)
         if iteration % 50 == 0:
             bar.update(50)
             if np.linalg.norm(residual) <= tol * norm_b:
@@ -321,8 +327,11 @@ def source_on_grid(source, grid: VoxelGrid):
     return source.density(grid.centers()).reshape((grid.n,) * 3)
 
 
-def solve_head(head: ThreeShellHead, source, n=128, subvoxel=True, method="amg", tol=1e-8):
+def solve_head(head: ThreeShellHead, source, n=128, subvoxel=True, **solver_options):
     """Grid potential of ``source`` in a shell ``head`` on an n³ grid (V).
+
+    ``solver_options`` (``method``, ``tol``, ``maxiter``, ``omega``, ``progress``) go to
+    :func:`solve_grid`.
 
     With ``subvoxel=False`` the head is staircased (cell-centre conductivity, harmonic-mean
     faces), as a plain voxel map would be.
@@ -333,7 +342,7 @@ def solve_head(head: ThreeShellHead, source, n=128, subvoxel=True, method="amg",
         faces = subvoxel_face_conductivities(head, grid)
     else:
         faces = harmonic_face_conductivities(voxel_conductivity(head, grid))
-    return solve_grid(faces, grid, source_on_grid(source, grid), method=method, tol=tol)
+    return solve_grid(faces, grid, source_on_grid(source, grid), **solver_options)
 
 
 def richardson(coarse: GridSolution, fine: GridSolution, points):
