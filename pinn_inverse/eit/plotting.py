@@ -1,0 +1,86 @@
+"""Figures of the EIT stage: mesh, phantom and potential, reconstructions side by side."""
+
+import numpy as np
+
+
+def _show(ax, image, mask, title, **kwargs):
+    shown = np.ma.masked_where(~mask, image)
+    handle = ax.imshow(shown, **kwargs)
+    ax.set_title(title, fontsize=9)
+    ax.set_axis_off()
+    return handle
+
+
+def plot_mesh(mesh, ax=None):
+    """The mesh with its electrodes drawn thick and numbered from 1."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 4)) if ax is None else (ax.figure, ax)
+    ax.triplot(*mesh.nodes.T, mesh.triangles, lw=0.3, color="0.6")
+    for number, edges in enumerate(mesh.electrodes, start=1):
+        points = mesh.nodes[np.append(edges[:, 0], edges[-1, 1])]
+        ax.plot(*points.T, lw=3, color="C3")
+        ax.annotate(str(number), 1.1 * points[len(points) // 2], ha="center", fontsize=7)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return fig
+
+
+def plot_sample(sigma, potential, mask):
+    """A phantom σ (S/m) beside its internal potential U (V), as in the paper's Fig. 3."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(7, 3.2))
+    fig.colorbar(_show(axes[0], sigma, mask, "conductivity σ (S/m)", cmap="viridis"), ax=axes[0])
+    fig.colorbar(_show(axes[1], potential, mask, "potential U (V)", cmap="RdBu_r"), ax=axes[1])
+    return fig
+
+
+def plot_reconstructions(truth, reconstructions, mask):
+    """Truth and reconstructions side by side, each titled with its metrics.
+
+    Parameters
+    ----------
+    truth : ndarray, shape (G, G)
+        True conductivity image (S/m).
+    reconstructions : dict
+        name -> (image (G, G), metrics dict with ``ssim``, ``cc``, ``rie``).
+    mask : ndarray of bool, shape (G, G)
+    """
+    import matplotlib.pyplot as plt
+
+    n = 1 + len(reconstructions)
+    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.4))
+    limits = dict(vmin=float(truth[mask].min()), vmax=float(truth[mask].max()), cmap="viridis")
+    handle = _show(axes[0], truth, mask, "truth", **limits)
+    for ax, (name, (image, m)) in zip(axes[1:], reconstructions.items(), strict=True):
+        title = f"{name}\nSSIM {m['ssim']:.3f}  CC {m['cc']:.3f}  RIE {m['rie']:.3f}"
+        _show(ax, image, mask, title, **limits)
+    fig.colorbar(handle, ax=axes, shrink=0.8, label="σ (S/m)")
+    return fig
+
+
+def plot_ktc(panels, mask, scores):
+    """KTC2023 targets: truth, and for NOSER and TV the reconstruction and its segmentation."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(panels), 5, figsize=(13, 2.7 * len(panels)), squeeze=False)
+    labels = dict(vmin=0, vmax=2, cmap="coolwarm")
+    for row, (truth, images) in enumerate(panels):
+        index = row + 1
+        _show(axes[row, 0], truth, np.ones_like(mask), f"target {index}: truth", **labels)
+        for col, name in enumerate(("noser", "tv")):
+            image, segmentation = images[name]
+            bound = float(np.abs(image[mask]).max())
+            _show(
+                axes[row, 1 + 2 * col],
+                image,
+                mask,
+                f"{name.upper()} δσ",
+                cmap="RdBu_r",
+                vmin=-bound,
+                vmax=bound,
+            )
+            title = f"{name.upper()} segmented, score {scores[index][name]:.3f}"
+            _show(axes[row, 2 + 2 * col], segmentation, np.ones_like(mask), title, **labels)
+    return fig
