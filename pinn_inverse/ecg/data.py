@@ -175,3 +175,48 @@ def benchmark_data(
     sim = _cached(sim_path, simulate)
     y = add_noise(R, sim["u"], sigma, seed)
     return EcgData(geometry, R, sim["u"], sim["v"], sim["t"], y, float(sigma), int(seed))
+
+
+@dataclass(frozen=True)
+class EcgiToolData:
+    """The measured Utah experiment of ECGITool (``Test/utah.mat``).
+
+    Attributes
+    ----------
+    torso : Surface
+        Torso surface (771 nodes; m).
+    sock_vertices, sock_faces : ndarray
+        The epicardial sock (490 nodes, 939 triangles, 0-based): an *open* surface, in its
+        own heart-centred frame (not registered to the torso in the file).
+    ftm : ndarray, shape (192, 490)
+        The file's forward transfer matrix.
+    bspm : ndarray, shape (192, 87)
+        Measured body-surface potentials.
+    ep : ndarray, shape (490, 87)
+        Simultaneously measured epicardial potentials.
+    """
+
+    torso: object
+    sock_vertices: np.ndarray
+    sock_faces: np.ndarray
+    ftm: np.ndarray
+    bspm: np.ndarray
+    ep: np.ndarray
+
+
+def load_ecgitool(path, unit=1e-3):
+    """Read ECGITool's ``utah.mat``; lengths in the file are mm (``unit`` m per file unit)."""
+    import scipy.io
+
+    from .geometry import check_surface
+
+    mat = scipy.io.loadmat(path, squeeze_me=True, struct_as_record=False)
+    torso = check_surface(mat["torsogeom"].pts.T * unit, mat["torsogeom"].fac.T - 1, "torso")
+    return EcgiToolData(
+        torso,
+        mat["epigeom"].pts.T * unit,
+        mat["epigeom"].fac.T.astype(np.int64) - 1,
+        np.asarray(mat["ftm"], dtype=float),
+        np.asarray(mat["bspm"], dtype=float),
+        np.asarray(mat["ep"], dtype=float),
+    )
