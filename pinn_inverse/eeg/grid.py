@@ -14,8 +14,8 @@ come from
   skull still leaves a first-order error at the scalp, which :func:`richardson` removes.
 
 The Neumann problem's null space (constants) is projected out of the right-hand side and of
-the solution; the system is solved by CG preconditioned with smoothed-aggregation algebraic
-multigrid (pyamg). The paper's Jacobi relaxation is kept as ``method="jacobi"`` for comparison.
+the solution; the system is solved by CG preconditioned with classical algebraic multigrid
+(pyamg). The paper's Jacobi relaxation is kept as ``method="jacobi"`` for comparison.
 """
 
 from dataclasses import dataclass
@@ -104,7 +104,7 @@ def _face_centers(grid, axis):
     return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
 
 
-def subvoxel_face_conductivities(head: ThreeShellHead, grid: VoxelGrid, samples=4):
+def subvoxel_face_conductivities(head: ThreeShellHead, grid: VoxelGrid, samples=3):
     """Face conductances of a shell head with sub-voxel interfaces (S/m × open-area fraction).
 
     A face's conductance couples the two cell centres a distance h apart. For faces near an
@@ -121,26 +121,33 @@ def subvoxel_face_conductivities(head: ThreeShellHead, grid: VoxelGrid, samples=
     across = (np.arange(samples) + 0.5) / samples - 0.5
     along = (np.arange(2 * samples) + 0.5) / (2 * samples) - 0.5
     radii = np.asarray(head.radii)
+    sigmas = np.append(head.sigmas, head.sigmas[-1])  # σ extended beyond the scalp
     faces = []
     for axis in range(3):
         centers = _face_centers(grid, axis)
-        shape = centers.shape[:3]
         r = np.linalg.norm(centers, axis=-1)
-        sigma = head.sigma(centers.reshape(-1, 3)).reshape(shape)
+        sigma = sigmas[np.searchsorted(radii, r)]
         open_area = (r <= head.radius).astype(float)
         # the lines reach at most h√3/2 from the face centre
         near = np.min(np.abs(r[..., None] - radii), axis=-1) < h * np.sqrt(3) / 2
-        c = centers[near]
         t1, t2 = (d for d in range(3) if d != axis)
         a, b, t = np.meshgrid(across, across, along, indexing="ij")
         offsets = np.zeros(a.shape + (3,))
         offsets[..., t1], offsets[..., t2], offsets[..., axis] = a, b, t
-        offsets = h * offsets.reshape(samples * samples, 2 * samples, 3)
-        points = c[:, None, None, :] + offsets[None]
-        s = head.sigma(points.reshape(-1, 3)).reshape(len(c), samples * samples, 2 * samples)
-        line_sigma = 1.0 / np.mean(1.0 / s, axis=2)  # series along each line
-        crossing = c[:, None, :] + offsets[None, :, 0, :] * (np.arange(3) != axis)
-        open_line = np.linalg.norm(crossing, axis=-1) <= head.radius
+        offsets = h * offsets.reshape(-1, 3)  # (lines × points along, 3)
+        crossing = offsets.reshape(samples * samples, 2 * samples, 3)[:, 0, :].copy()
+        crossing[:, axis] = 0.0
+        c = centers[near]
+        line_sigma = np.empty((len(c), samples * samples))
+        open_line = np.empty((len(c), samples * samples), dtype=bool)
+        for i in range(0, len(c), 50_000):  # |c + o|² = |c|² + 2 c·o + |o|², in chunks
+            ci = c[i : i + 50_000]
+            c2 = np.sum(ci**2, axis=1)[:, None]
+            r_pts = np.sqrt(c2 + 2 * ci @ offsets.T + np.sum(offsets**2, axis=1))
+            s = sigmas[np.searchsorted(radii, r_pts)].reshape(len(ci), samples * samples, -1)
+            line_sigma[i : i + 50_000] = 1.0 / np.mean(1.0 / s, axis=2)  # series along a line
+            r_cross = np.sqrt(c2 + 2 * ci @ crossing.T + np.sum(crossing**2, axis=1))
+            open_line[i : i + 50_000] = r_cross <= head.radius
         sigma[near] = np.sum(line_sigma * open_line, axis=1) / np.maximum(open_line.sum(1), 1)
         open_area[near] = open_line.mean(axis=1)
         faces.append(sigma * open_area)
@@ -277,8 +284,9 @@ def solve_grid(
 
 
 def _solve_amg(A, b, tol, maxiter):
-    ml = pyamg.smoothed_aggregation_solver(A, B=np.ones((A.shape[0], 1)), symmetry="symmetric")
-    amg = ml.aspreconditioner()
+    # classical (Ruge–Stüben) AMG: at 128³ its setup and solve measured about half the time
+    # of smoothed aggregation on this matrix
+    amg = pyamg.ruge_stuben_solver(A).aspreconditioner()
 
     def precondition(r):
         # keep the iterates orthogonal to the null space (constants) in floating point
