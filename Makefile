@@ -27,7 +27,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 docs: $(BIN)/.installed
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 test: lint docs
 	@for backend in $(BACKENDS); do \
