@@ -64,7 +64,7 @@ def main():
         for hp in (0.001, 0.003, 0.01, 0.03):
             cc = [scores(grid, 1 + rec.noser_difference(r, v, hp=hp), p)["cc"] for p, r, v in data]
             print(f"NOSER hp={hp:<8} mean CC {np.mean(cc):.3f}")
-        for alpha in (1e-5, 3e-5, 1e-4, 3e-4):
+        for alpha in (4e-8, 1.2e-7, 4e-7, 1.2e-6):  # per measurement: 1e-5..3e-4 over 256
             cc = [
                 scores(grid, 1 + rec.tv_difference(r, v, alpha=alpha), p)["cc"] for p, r, v in data
             ]

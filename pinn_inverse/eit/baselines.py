@@ -171,22 +171,27 @@ class Reconstructor:
         V, J = self._scaled(sigma0, scale)
         return sigma0 * (1 + noser_step(J, (v - V) / scale, p=p, hp=hp))
 
-    def tv_difference(self, v_ref, v, sigma0=1.0, alpha=3e-5, iterations=20):
-        """Difference TV (PD-IPM): δσ (S/m) per element from δV = v − v_ref."""
+    def tv_difference(self, v_ref, v, sigma0=1.0, alpha=1.2e-7, iterations=20):
+        """Difference TV (PD-IPM): δσ (S/m) per element from δV = v − v_ref.
+
+        ``alpha`` weighs TV against the *mean* squared misfit per measurement, so that it
+        carries over between protocols with different numbers of measurements.
+        """
         v_ref, v = self._data(v_ref, "v_ref"), self._data(v, "v")
         scale = np.sqrt(np.mean(v_ref**2))
         _, J = self._scaled(float(check_positive(sigma0, "sigma0")), scale)
         b = (v - v_ref) / scale
-        return sigma0 * tv_pdipm(J, b, self.D, alpha, iterations=iterations)
+        return sigma0 * tv_pdipm(J, b, self.D, alpha * self.n_meas, iterations=iterations)
 
-    def tv_absolute(self, v, alpha=3e-5, outer=4, iterations=10):
+    def tv_absolute(self, v, alpha=1.2e-7, outer=4, iterations=10):
         """Absolute TV: σ (S/m) per element by Gauss–Newton with a PD-IPM inner solve.
 
         Each outer step linearises at the current σ, solves the TV-regularised linear problem
         for the relative update, and backtracks until the data misfit drops and σ stays
-        positive.
+        positive. ``alpha`` is per measurement, as in :meth:`tv_difference`.
         """
         v = self._data(v, "v")
+        alpha = alpha * self.n_meas
         sigma0 = self.fit_homogeneous(v)
         scale = np.sqrt(np.mean(v**2))
         x = np.ones(self.model.n_elements)  # σ / σ₀
