@@ -50,11 +50,11 @@ def plot_reconstructions(truth, reconstructions, mask):
     import matplotlib.pyplot as plt
 
     n = 1 + len(reconstructions)
-    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.4))
+    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 3.8))
     limits = dict(vmin=float(truth[mask].min()), vmax=float(truth[mask].max()), cmap="viridis")
     handle = _show(axes[0], truth, mask, "truth", **limits)
     for ax, (name, (image, m)) in zip(axes[1:], reconstructions.items(), strict=True):
-        title = f"{name}\nSSIM {m['ssim']:.3f}  CC {m['cc']:.3f}  RIE {m['rie']:.3f}"
+        title = f"{name}\nSSIM {m['ssim']:.3f}  CC {m['cc']:.3f}\nRIE {m['rie']:.3f}"
         _show(ax, image, mask, title, **limits)
     fig.colorbar(handle, ax=axes, shrink=0.8, label="σ (S/m)")
     return fig
