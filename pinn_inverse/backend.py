@@ -33,17 +33,23 @@ def set_backend(name):
     os.environ["DDE_BACKEND"] = name
 
 
-def backend_name():
-    """The active DeepXDE backend, checked against the supported ones."""
-    import deepxde
-
-    name = deepxde.backend.backend_name
+def _check_supported(name):
     if name not in SUPPORTED:
         raise ValueError(
             f"DeepXDE backend {name!r} is not supported by pinn_inverse; supported: "
             f"{', '.join(SUPPORTED)} (set DDE_BACKEND or pass --backend)"
         )
     return name
+
+
+def backend_name():
+    """The active DeepXDE backend, checked against the supported ones."""
+    requested = os.environ.get("DDE_BACKEND")
+    if requested and "deepxde" not in sys.modules:
+        _check_supported(requested)  # before DeepXDE tries to import, e.g., paddle
+    import deepxde
+
+    return _check_supported(deepxde.backend.backend_name)
 
 
 def _is_numpy(x):

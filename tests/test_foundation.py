@@ -1,6 +1,7 @@
 """The package's shared parts: validation, atomic I/O, backend choice, metrics, CLI."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -88,6 +89,17 @@ def test_cli_info_reports_backend_and_threads():
     ).stdout
     assert "deepxde" in out and "cpu_threads" in out
     assert f"backend: {backend_name()}" in out
+
+
+def test_unsupported_dde_backend_gets_a_clear_error():
+    proc = subprocess.run(
+        [sys.executable, "-m", "pinn_inverse.cli", "info"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DDE_BACKEND": "paddle"},
+    )
+    assert proc.returncode != 0
+    assert "'paddle' is not supported" in proc.stderr and "tensorflow, pytorch" in proc.stderr
 
 
 def test_cli_refuses_an_unknown_backend():
