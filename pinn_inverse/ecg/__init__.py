@@ -10,7 +10,7 @@ The modules are the stages of the data flow:
 """
 
 from .aliev_panfilov import Simulation, aliev_panfilov, planar_wave_speed
-from .baselines import Reconstruction, stre, tikhonov
+from .baselines import Reconstruction, TikhonovPath, stre, tikhonov
 from .bem import transfer_matrix
 from .data import NOISE_LEVELS, EcgData, add_noise, benchmark_data
 from .geometry import (
@@ -32,6 +32,7 @@ __all__ = [
     "Reconstruction",
     "Simulation",
     "Surface",
+    "TikhonovPath",
     "add_noise",
     "aliev_panfilov",
     "benchmark_data",

@@ -94,6 +94,81 @@ def corner(lambdas, residual_norm, solution_norm):
     return int(np.argmax(kappa[2:-2]) + 2)
 
 
+class TikhonovPath:
+    """Every Tikhonov solution of one data set along a λ grid, from one decomposition.
+
+    Build it once and :meth:`select` λ by several criteria without decomposing again.
+
+    Parameters
+    ----------
+    R : array_like, shape (n_torso, n_heart)
+        Transfer matrix.
+    y : array_like, shape (n_torso, n_frames)
+        Body-surface potentials.
+    order : {0, 2}
+        Γ = I (0) or Γ = ``laplacian`` (2).
+    laplacian : array_like or sparse, shape (n_heart, n_heart)
+        The heart-surface Laplacian (1/m²), needed for order 2.
+    lambdas : array_like, optional
+        The λ grid scanned (default: 200 values log-spaced over the generalised singular
+        values, widened ten-fold at both ends).
+
+    Attributes
+    ----------
+    lambdas, residual_norm, solution_norm, gcv : ndarray
+        The grid with ‖Y − R U‖_F, ‖Γ U‖_F and the GCV function summed over frames.
+    """
+
+    def __init__(self, R, y, order=0, laplacian=None, lambdas=None):
+        R, y = _check(R, y)
+        gamma = _regulariser(R, order, laplacian)
+        g, self._V, self._scale = _spectral(R, gamma)
+        self._z = self._V.T @ (R.T @ y)
+        self._g, self._rg = g, 1.0 - g
+        if lambdas is None:
+            # the generalised singular values sqrt((1 − γ) / γ) span the useful λ'
+            valid = (g > 1e-12) & (self._rg > 1e-12)
+            gsv = np.sqrt(self._rg[valid] / g[valid])
+            lambdas = np.geomspace(gsv.min() / 10, gsv.max() * 10, 200) / self._scale
+        self.lambdas = as_array(lambdas, "lambdas", ndim=1)
+        z2 = np.sum(self._z**2, axis=1)
+        y2 = float(np.sum(y**2))
+        res, sol, trace = [], [], []
+        for lam in self.lambdas:
+            f = self._filter(lam)
+            res.append(y2 - 2 * np.sum(f * z2) + np.sum(f**2 * self._rg * z2))
+            sol.append(np.sum(g * f**2 * z2))
+            trace.append(np.sum(f * self._rg))
+        res = np.maximum(res, 0.0)
+        self.residual_norm = np.sqrt(res)
+        self.solution_norm = np.sqrt(np.array(sol)) * self._scale
+        self.gcv = res / (y.shape[1] * (R.shape[0] - np.array(trace)) ** 2)
+
+    def _filter(self, lam):
+        # in the scaled pencil the parameter is λ c
+        return 1.0 / (self._rg + (lam * self._scale) ** 2 * self._g)
+
+    def select(self, lam="lcurve"):
+        """The solution for λ chosen by ``"lcurve"`` or ``"gcv"``, or for a given λ.
+
+        Returns
+        -------
+        Reconstruction
+        """
+        if isinstance(lam, str):
+            check_choice(lam, "lam", CRITERIA)
+            if lam == "lcurve":
+                k = corner(self.lambdas, self.residual_norm, self.solution_norm)
+            else:
+                k = int(np.argmin(self.gcv))
+            lam = float(self.lambdas[k])
+        lam = float(as_array(lam, "lam", shape=()))
+        u = self._V @ (self._filter(lam)[:, None] * self._z)
+        return Reconstruction(
+            u, lam, self.lambdas, self.residual_norm, self.solution_norm, self.gcv
+        )
+
+
 def tikhonov(R, y, order=0, laplacian=None, lam="lcurve", lambdas=None):
     """Tikhonov solution for every frame with one λ.
 
@@ -110,44 +185,13 @@ def tikhonov(R, y, order=0, laplacian=None, lam="lcurve", lambdas=None):
     lam : "lcurve", "gcv" or float
         The criterion that picks λ, or λ itself (in the units of ‖y‖ / ‖Γu‖).
     lambdas : array_like, optional
-        The λ grid scanned (default: 200 values log-spaced over the generalised singular
-        values, widened ten-fold at both ends).
+        The λ grid scanned (see :class:`TikhonovPath`).
 
     Returns
     -------
     Reconstruction
     """
-    R, y = _check(R, y)
-    gamma = _regulariser(R, order, laplacian)
-    g, V, scale = _spectral(R, gamma)
-    z = V.T @ (R.T @ y)
-    rg = 1.0 - g
-    m = R.shape[0]
-    if lambdas is None:
-        # the generalised singular values sqrt((1 − γ) / γ) span the useful λ'
-        valid = (g > 1e-12) & (rg > 1e-12)
-        gsv = np.sqrt(rg[valid] / g[valid])
-        lambdas = np.geomspace(gsv.min() / 10, gsv.max() * 10, 200) / scale
-    lambdas = as_array(lambdas, "lambdas", ndim=1)
-    z2 = np.sum(z**2, axis=1)
-    y2 = float(np.sum(y**2))
-    res, sol, gcv = [], [], []
-    for lam_ in lambdas * scale:
-        f = 1.0 / (rg + lam_**2 * g)
-        res.append(y2 - 2 * np.sum(f * z2) + np.sum(f**2 * rg * z2))
-        sol.append(np.sum(g * f**2 * z2))
-        gcv.append(res[-1] / (y.shape[1] * (m - np.sum(f * rg)) ** 2))
-    res = np.sqrt(np.maximum(res, 0.0))
-    sol = np.sqrt(np.array(sol)) * scale
-    gcv = np.array(gcv)
-    if isinstance(lam, str):
-        check_choice(lam, "lam", CRITERIA)
-        k = corner(lambdas, res, sol) if lam == "lcurve" else int(np.argmin(gcv))
-        chosen = float(lambdas[k])
-    else:
-        chosen = float(as_array(lam, "lam", shape=()))
-    f = 1.0 / (rg + (chosen * scale) ** 2 * g)
-    return Reconstruction(V @ (f[:, None] * z), chosen, lambdas, res, sol, gcv)
+    return TikhonovPath(R, y, order, laplacian, lambdas).select(lam)
 
 
 def window_laplacian(n_frames, window):

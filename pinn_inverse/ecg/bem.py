@@ -58,7 +58,6 @@ def transfer_matrix(geometry, chunk=64, progress=False):
     heart, torso = geometry.heart, geometry.torso
     nb, nh = torso.n_nodes, heart.n_nodes
     points = np.concatenate([torso.vertices, heart.vertices])
-    vertices = points
     faces = np.concatenate([torso.faces, heart.faces + nb])
     sign = np.concatenate([np.ones(len(torso.faces)), -np.ones(len(heart.faces))])
     heart_faces = heart.faces + nb
@@ -68,8 +67,8 @@ def transfer_matrix(geometry, chunk=64, progress=False):
     blocks = range(0, nb + nh, chunk)
     for start in tqdm(blocks, desc="BEM", disable=not progress):
         idx = np.arange(start, min(start + chunk, nb + nh))
-        K[idx] = _double_layer(points[idx], vertices, faces, sign)
-        G[idx] = _single_layer(points[idx], idx, vertices, heart_faces, nb)
+        K[idx] = _double_layer(points[idx], points, faces, sign)
+        G[idx] = _single_layer(points[idx], idx, points, heart_faces, nb)
     # auto solid angle: rows of (Ω I − K) sum to zero, so constants are exact
     A = -K
     A[np.diag_indices_from(A)] += K.sum(axis=1)
