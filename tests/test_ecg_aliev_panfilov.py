@@ -13,15 +13,15 @@ SPHERE_RADIUS = 0.05
 
 def activation_times(sim):
     """Time at which u first crosses 0.5 (linear interpolation between frames); NaN if never."""
+    out = np.full(len(sim.u), np.nan)
     above = sim.u > 0.5
-    k = np.argmax(above, axis=1)
-    ok = above[np.arange(len(k)), k]
-    paced = k == 0
-    k = np.where(ok & ~paced, k, 1)
-    rows = np.arange(len(k))
+    first = np.argmax(above, axis=1)
+    out[above[:, 0]] = 0.0
+    rows = np.flatnonzero(above.any(axis=1) & (first > 0))
+    k = first[rows]
     u0, u1 = sim.u[rows, k - 1], sim.u[rows, k]
-    t = sim.t[k - 1] + (0.5 - u0) / (u1 - u0) * (sim.t[k] - sim.t[k - 1])
-    return np.where(ok, np.where(paced, 0.0, t), np.nan)
+    out[rows] = sim.t[k - 1] + (0.5 - u0) / (u1 - u0) * (sim.t[k] - sim.t[k - 1])
+    return out
 
 
 def measured_speed(subdivisions, D):

@@ -107,3 +107,11 @@ def test_baselines_on_the_benchmark(cache):
     # solver (RE ≥ 1 for zero or sign-flipped solutions) without pinning noisy numbers
     for name, (rel_err, corr) in scores.items():
         assert rel_err < 0.4 and corr > 0.85, (name, scores)
+
+
+def test_laplacian_of_the_wrong_size_is_refused(small):
+    R, L, y = small
+    with pytest.raises(ValueError, match="laplacian"):
+        tikhonov(R, y, order=2, laplacian=L[:10, :10])
+    with pytest.raises(ValueError, match="laplacian"):
+        stre(R, y, L[:10, :10], lam_s=1.0, lam_t=1.0)

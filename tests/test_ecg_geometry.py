@@ -128,3 +128,27 @@ def test_cap_holes_closes_an_open_sock():
     assert np.allclose(interpolation[: len(sock_v)].toarray(), np.eye(len(sock_v)))
     with pytest.raises(ValueError, match="already closed"):
         cap_holes(v, f)
+
+
+def test_ambiguous_index_base_must_be_given(tmp_path):
+    v, f = sphere(1.0, 1)
+    # drop the highest node from use, so neither 0 nor n appears in the 1-based file
+    np.savetxt(tmp_path / "s.pts", np.vstack([v, [[5.0, 5.0, 5.0]]]) * 1e3)
+    np.savetxt(tmp_path / "s.fac", f + 1, fmt="%d")
+    with pytest.raises(ValueError, match="index_base"):
+        read_pts_fac(tmp_path / "s.pts", tmp_path / "s.fac")
+
+
+def test_ecgitool_sock_is_open_and_capped(shared_data):
+    from pinn_inverse.ecg.data import load_ecgitool
+
+    data = load_ecgitool(shared_data / "ecg" / "utah_ecgitool" / "utah.mat")
+    assert data.torso.n_nodes == 771 and data.ftm.shape == (192, 490)
+    assert data.bspm.shape == (192, 87) and data.ep.shape == (490, 87)
+    with pytest.raises(ValueError, match="not closed"):
+        check_surface(data.sock_vertices, data.sock_faces, "sock")
+    closed, interpolation = cap_holes(data.sock_vertices, data.sock_faces, "sock")
+    assert closed.n_nodes == 491 and interpolation.shape == (491, 490)
+    # the file's transfer matrix rows sum to about -1 (a physical one: +1), so its ep and
+    # bspm have opposite polarity; benchmarks/ecg_utah.py accounts for it
+    assert np.allclose(data.ftm.sum(axis=1), -1.0, atol=0.1)
