@@ -20,6 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm.auto import tqdm
 
+from ..validation import check_int
 from .geometry import Geometry, triangle_areas
 
 # Dunavant's degree-5 rule on a triangle: barycentric coordinates and weights (sum 1)
@@ -55,6 +56,7 @@ def transfer_matrix(geometry, chunk=64, progress=False):
         raise TypeError(
             f"geometry must be a Geometry (see check_nested), got {type(geometry).__name__}"
         )
+    chunk = check_int(chunk, "chunk", minimum=1)
     heart, torso = geometry.heart, geometry.torso
     nb, nh = torso.n_nodes, heart.n_nodes
     points = np.concatenate([torso.vertices, heart.vertices])
@@ -75,7 +77,7 @@ def transfer_matrix(geometry, chunk=64, progress=False):
     A_bb, A_bh, A_hb, A_hh = A[:nb, :nb], A[:nb, nb:], A[nb:, :nb], A[nb:, nb:]
     G_b, G_h = G[:nb], G[nb:]
     # Γ = −G_hh⁻¹ (A_hb φ_B + A_hh φ_H); substitute into the torso rows
-    gb = G_b @ np.linalg.inv(G_h)
+    gb = np.linalg.solve(G_h.T, G_b.T).T
     return -np.linalg.solve(A_bb - gb @ A_hb, A_bh - gb @ A_hh)
 
 
