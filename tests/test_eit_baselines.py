@@ -88,5 +88,5 @@ def test_absolute_imaging(setup, method):
 
 def test_bad_measurement_length(setup):
     rec, _, _, v_ref, v = setup
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValueError, match="one voltage per measurement"):
         rec.noser_difference(v_ref[:-1], v)

@@ -138,7 +138,14 @@ class Reconstructor:
         return self._D
 
     def _data(self, v, name):
-        return as_array(v, name, shape=(self.n_meas,))
+        v = as_array(v, name, ndim=None)
+        if v.shape != (self.n_meas,):
+            raise ValueError(
+                f"{name} must hold one voltage per measurement, shape ({self.n_meas},) = "
+                f"{self.currents.shape[1]} current patterns × {self.measurements.shape[1]} "
+                f"measurement patterns, pattern by pattern; got shape {v.shape}"
+            )
+        return v
 
     def _scaled(self, sigma0, v_scale):
         V, J = self.model.forward(sigma0, self.currents, self.measurements, jacobian=True)

@@ -157,18 +157,32 @@ class ForwardModel:
 
     def check_currents(self, currents, name="currents"):
         """Validate current patterns: shape (L,) or (L, P) (A), each column summing to zero."""
-        currents = as_array(currents, name)
-        currents = currents[:, None] if currents.ndim == 1 else currents
-        L = self.n_electrodes
-        if currents.ndim != 2 or currents.shape[0] != L:
-            raise ValueError(f"{name} must have shape ({L},) or ({L}, P), got {currents.shape}")
-        scale = np.abs(currents).max(axis=0) + np.finfo(float).tiny
-        if np.any(np.abs(currents.sum(axis=0)) > 1e-9 * scale):
+        currents = self._check_patterns(currents, name)
+        if not _sums_to_zero(currents):
             raise ValueError(
-                f"each {name} column must sum to zero (Kirchhoff's law: the electrodes inject "
-                "and drain the same total current)"
+                f"each column of {name} must sum to zero (Kirchhoff's law: the electrodes "
+                "inject and drain the same total current)"
             )
         return currents
+
+    def check_measurements(self, measurements):
+        """Validate measurement patterns (L, Q): columns sum to zero (ground-independent)."""
+        measurements = self._check_patterns(measurements, "measurements")
+        if not _sums_to_zero(measurements):
+            raise ValueError(
+                "each measurement pattern column must sum to zero so that the voltage does not "
+                "depend on the ground; use e.g. patterns.adjacent_differences or "
+                "patterns.electrode_voltages"
+            )
+        return measurements
+
+    def _check_patterns(self, value, name):
+        value = as_array(value, name)
+        value = value[:, None] if value.ndim == 1 else value
+        L = self.n_electrodes
+        if value.ndim != 2 or value.shape[0] != L:
+            raise ValueError(f"{name} must have shape ({L},) or ({L}, P), got {value.shape}")
+        return value
 
     def solve(self, sigma, currents, lu=None):
         """Solve the CEM for one or more current patterns.
@@ -197,10 +211,6 @@ class ForwardModel:
     def element_gradients(self, u):
         """Gradient of P1 fields on every element: u (N, P) -> (M, P, 2) (V/m)."""
         return np.einsum("mkd,mkp->mpd", self._grads, u[self.mesh.triangles])
-
-    def check_measurements(self, measurements):
-        """Validate a measurement pattern matrix (L, n_meas) whose columns sum to zero."""
-        return self.check_currents(measurements, "measurement pattern")
 
     def forward(self, sigma, currents, measurements, jacobian=False):
         """Measured voltages, and optionally their Jacobian with respect to σ.
@@ -239,3 +249,8 @@ class ForwardModel:
         gm = self.element_gradients(adjoint.u)
         J = -np.einsum("mpd,mqd,m->pqm", gi, gm, self.mesh.areas, optimize=True)
         return V, J.reshape(-1, self.n_elements)
+
+
+def _sums_to_zero(patterns):
+    scale = np.abs(patterns).max(axis=0) + np.finfo(float).tiny
+    return bool(np.all(np.abs(patterns.sum(axis=0)) <= 1e-9 * scale))
