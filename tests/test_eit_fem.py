@@ -183,3 +183,22 @@ def test_bad_input_is_rejected(model):
         model.forward(1.0, np.eye(16)[:, :1], meas)
     with pytest.raises(ValueError, match="ground"):
         model.forward(1.0, currents, np.eye(16))
+
+
+def test_stiffness_agrees_with_scikit_fem(model):
+    """An independent assembly (scikit-fem, P1 with a P0 conductivity) gives the same K."""
+    skfem = pytest.importorskip("skfem")
+    from skfem.helpers import dot, grad
+
+    mesh = model.mesh
+    sigma = random_sigma(model, seed=5)
+    basis = skfem.Basis(skfem.MeshTri(mesh.nodes.T, mesh.triangles.T), skfem.ElementTriP1())
+    conductivity = basis.with_element(skfem.ElementTriP0()).interpolate(sigma)
+
+    @skfem.BilinearForm
+    def laplace(u, v, w):
+        return w["s"] * dot(grad(u), grad(v))
+
+    expected = skfem.asm(laplace, basis, s=conductivity)
+    difference = abs(stiffness_matrix(mesh, sigma) - expected).max()
+    assert difference < 1e-12 * abs(expected).max()
