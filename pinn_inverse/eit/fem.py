@@ -57,13 +57,19 @@ def check_sigma(sigma, n_elements):
     return sigma
 
 
-def stiffness_matrix(mesh: EITMesh, sigma):
-    """The P1 stiffness matrix K_ij = Σ_e σ_e ∫_e ∇φ_i·∇φ_j, sparse (N, N) (S)."""
-    sigma = check_sigma(sigma, len(mesh.triangles))
+def element_stiffness(mesh: EITMesh):
+    """Geometric element matrices ∫_e ∇φ_i·∇φ_j (M, 3, 3) and their global (row, col) indices."""
     grads = shape_gradients(mesh)
     local = mesh.areas[:, None, None] * grads @ grads.transpose(0, 2, 1)
     rows = np.repeat(mesh.triangles, 3, axis=1).ravel()
     cols = np.tile(mesh.triangles, 3).ravel()
+    return local, rows, cols
+
+
+def stiffness_matrix(mesh: EITMesh, sigma):
+    """The P1 stiffness matrix K_ij = Σ_e σ_e ∫_e ∇φ_i·∇φ_j, sparse (N, N) (S)."""
+    sigma = check_sigma(sigma, len(mesh.triangles))
+    local, rows, cols = element_stiffness(mesh)
     n = len(mesh.nodes)
     return sp.csr_matrix(((sigma[:, None, None] * local).ravel(), (rows, cols)), shape=(n, n))
 
@@ -106,9 +112,7 @@ class ForwardModel:
             )
         self.z = check_positive(z, "z")
         self._grads = shape_gradients(mesh)
-        self._local = mesh.areas[:, None, None] * self._grads @ self._grads.transpose(0, 2, 1)
-        self._rows = np.repeat(mesh.triangles, 3, axis=1).ravel()
-        self._cols = np.tile(mesh.triangles, 3).ravel()
+        self._local, self._rows, self._cols = element_stiffness(mesh)
         self._electrode_block = self._assemble_electrodes()
 
     @property
@@ -133,13 +137,17 @@ class ForwardModel:
             w = length / self.z[ell]
             # ∫ φ_i φ_j over an edge: length/6 * [[2, 1], [1, 2]]
             for i, j, c in ((a, a, 2), (b, b, 2), (a, b, 1), (b, a, 1)):
-                rows.append(i), cols.append(j), vals.append(w * c / 6)
+                rows += [i]
+                cols += [j]
+                vals += [w * c / 6]
             # ∫ φ_i over an edge: length/2
             for i in (a, b):
                 rows += [i, np.full_like(i, N + ell)]
                 cols += [np.full_like(i, N + ell), i]
                 vals += [-w / 2, -w / 2]
-            rows.append([N + ell]), cols.append([N + ell]), vals.append([w.sum()])
+            rows += [[N + ell]]
+            cols += [[N + ell]]
+            vals += [[w.sum()]]
         ground = N + np.arange(L)
         rows += [ground, np.full(L, N + L)]
         cols += [np.full(L, N + L), ground]
