@@ -3,7 +3,8 @@
 ``y = R u + ε`` with ``ε ~ N(0, σ²)`` i.i.d. per lead and frame (EAND-ARN eq. of the forward
 model, with the paper's noise levels σ ∈ {0.01, 0.05, 0.1} on the normalised potentials).
 The transfer matrix and the simulation are cached with :func:`pinn_inverse.io.save_arrays`
-(atomic, SHA-256 checked): a corrupt cache file is rebuilt, never used.
+(atomic, SHA-256 checked): a corrupt cache file is rebuilt, never used. Cache files are keyed
+on the geometry, the simulation parameters and the package version.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import __version__
 from ..io import load_arrays, save_arrays
 from ..validation import as_array, check_int, check_positive
 from .aliev_panfilov import aliev_panfilov
@@ -98,6 +100,7 @@ def _key(geometry, **params):
     ):
         sha.update(np.ascontiguousarray(array).tobytes())
     sha.update(repr(sorted(params.items())).encode())
+    sha.update(__version__.encode())
     return sha.hexdigest()[:16]
 
 
