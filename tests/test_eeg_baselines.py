@@ -84,6 +84,17 @@ def test_dipole_fit_reaches_beyond_the_scan_grid():
     assert _cosine(fit.moment, dipole.moment) > 0.999
 
 
+def test_dipole_fit_flags_a_source_beyond_its_search_region():
+    x = 0.031 * np.array([0.0, 0.6, 0.8])
+    data = _scalp(Dipole(position=x, moment=(5e-9, 0.0, 2e-9), width=POINT))
+    inside = dipole_fit(HEAD, ELECTRODES, data)
+    limited = dipole_fit(HEAD, ELECTRODES, data, margin=0.010)
+    assert not inside.on_boundary
+    assert limited.on_boundary
+    assert np.linalg.norm(limited.position) == pytest.approx(0.025, abs=1e-4)
+    assert limited.goodness_of_fit < inside.goodness_of_fit
+
+
 def test_dipole_fit_with_noise_is_consistent_with_the_noise():
     sim = simulate(HEAD, Dipole(), ELECTRODES, noise=0.005, seed=3, grid_n=8)
     fit = dipole_fit(HEAD, ELECTRODES, sim.measurements, noise_std=sim.noise_std)
