@@ -80,9 +80,11 @@ def leadfield(head: ThreeShellHead, electrodes, positions):
     :func:`~pinn_inverse.eeg.exact_potential` of a narrow :class:`Dipole` (the smoothing
     width does not reach the scalp). The series runs once for all positions: at the
     electrodes (outermost shell) the degree-n term of a dipole p at r₀ = r₀ t̂ is
-    (r₀/R₀)ⁿ⁻¹ ρₙ [n Pₙ(c) p·t̂ + Pₙ'(c)(p·û − c p·t̂)] with c = û·t̂, so all three
-    orientations follow from two sums, A = Σ (r₀/R₀)ⁿ⁻¹ ρₙ (n Pₙ − c Pₙ') and
-    B = Σ (r₀/R₀)ⁿ⁻¹ ρₙ Pₙ': L = A t̂ + B û.
+    (r₀/R₀)ⁿ⁻¹ ρₙ [n Pₙ(c) p·t̂ + Pₙ'(c)(p·û − c p·t̂)] / (4πσ₀R₀²), with c = û·t̂ and
+    ρₙ the radial factor of the outermost shell (:func:`~pinn_inverse.eeg.sphere_series.
+    shell_coefficients`) at the electrode. All three orientations p = eⱼ therefore follow
+    from two sums over n, A = Σ (r₀/R₀)ⁿ⁻¹ ρₙ (n Pₙ − c Pₙ') and B = Σ (r₀/R₀)ⁿ⁻¹ ρₙ Pₙ':
+    L = (A t̂ + B û) / (4πσ₀R₀²), at a cost per (electrode, position, term).
 
     Parameters
     ----------
@@ -194,7 +196,7 @@ class DipoleFit:
 
 
 def _projection(field, data):
-    """Least-squares moment and residual of data ≈ field @ p for stacked (…, M, 3) fields."""
+    """Residual of the least-squares fit data ≈ field @ p, for stacked (…, M, 3) fields."""
     q, _ = np.linalg.qr(field)
     coef = np.einsum("...mk,m->...k", q, data)
     return data - np.einsum("...mk,...k->...m", q, coef)
