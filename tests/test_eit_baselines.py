@@ -75,12 +75,14 @@ def test_difference_imaging_finds_the_inclusion(setup, method):
     assert np.hypot(*(peak - [0.4, 0.2])) < 0.25  # a wrong sign would put it elsewhere
 
 
-@pytest.mark.parametrize("method", ["noser_absolute", "tv_absolute"])
-def test_absolute_imaging(setup, method):
+@pytest.mark.parametrize(
+    "method, options", [("noser_absolute", {}), ("tv_absolute", {"outer": 2, "iterations": 8})]
+)
+def test_absolute_imaging(setup, method, options):
     rec, grid, truth, v_ref, v = setup
     own = rec.model.forward(2.5, rec.currents, rec.measurements)
     assert rec.fit_homogeneous(own) == pytest.approx(2.5, rel=1e-6)
-    sigma = getattr(rec, method)(v)
+    sigma = getattr(rec, method)(v, **options)
     image = grid.elementwise(sigma)
     assert metrics.pearson_cc(image, truth, grid.mask) > 0.5
     assert np.median(sigma) == pytest.approx(1.0, rel=0.15)
