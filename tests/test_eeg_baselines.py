@@ -111,8 +111,14 @@ def test_sloreta_zero_localisation_error_without_noise(position):
     # Pascual-Marqui (2002): exact for a single source on a grid point, deep or superficial
     moment = (4e-9, -2e-9, 6e-9)
     data = _scalp(Dipole(position=position, moment=moment, width=POINT))
-    result = sloreta(HEAD, ELECTRODES, data, noise_std=1e-8)
+    noise_std = 1e-8
+    result = sloreta(HEAD, ELECTRODES, data, noise_std=noise_std)
     np.testing.assert_allclose(result.peak, position, atol=1e-12)
+    # at the true point the standardized power is the whole data norm in the metric
+    # (K Kᵀ + αH)⁺ over the source variance σ_J² = σ²/α: the bound no other point exceeds
+    K = leadfield(HEAD, ELECTRODES, result.positions)
+    G = np.linalg.pinv(K @ K.T + result.alpha * (np.eye(32) - 1 / 32), hermitian=True)
+    assert result.power.max() == pytest.approx(data @ G @ data * result.alpha / noise_std**2)
     i = np.argmax(result.power)
     assert _cosine(result.moments[i], np.asarray(moment)) > 0.9
 
