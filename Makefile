@@ -36,7 +36,9 @@ test: lint docs
 	done
 
 bench: $(BIN)/.installed
-	$(BIN)/python benchmarks/eeg_grid_solver.py --out benchmarks/results
+	@for script in benchmarks/*.py; do \
+		echo "=== $$script ==="; $(BIN)/python $$script || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) site results .pytest_cache

@@ -14,7 +14,18 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("backend", "cli", "ecg", "eeg", "eit", "io", "metrics", "nets", "validation")
+_SUBMODULES = (
+    "backend",
+    "cli",
+    "ecg",
+    "eeg",
+    "eit",
+    "io",
+    "metrics",
+    "nets",
+    "operators",
+    "validation",
+)
 
 
 def __getattr__(name):

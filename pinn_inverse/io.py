@@ -78,7 +78,7 @@ def save_arrays(path, **arrays):
 def load_arrays(path):
     """Load arrays saved by :func:`save_arrays`; raise ``ValueError`` if the file is corrupt."""
     try:
-        with np.load(path, allow_pickle=False) as data:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as data:
             arrays = {key: data[key] for key in data.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         raise ValueError(f"cache file {path} is unreadable ({err})") from err

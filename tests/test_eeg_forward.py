@@ -263,9 +263,13 @@ def test_series_with_equal_shells_is_the_homogeneous_sphere():
     )
 
 
-def test_series_refuses_points_outside_the_head():
+def test_series_refuses_points_outside_the_head_but_takes_accepted_electrodes():
     with pytest.raises(ValueError, match="outside the head"):
         exact_potential(HEAD, DIPOLE, [[0.06, 0, 0]])
+    nudged = check_on_scalp(ELECTRODES * (1 + 5e-4), HEAD)
+    np.testing.assert_allclose(
+        exact_potential(HEAD, DIPOLE, nudged), exact_potential(HEAD, DIPOLE, ELECTRODES), rtol=0.01
+    )
 
 
 # --- grid solver --------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from ..validation import as_points, check_int, check_positive
 from .head import PAPER_RADII
 
 FIDUCIALS = ("Nz", "LPA", "RPA")  # landmarks in MNE montage files, not electrodes
+ON_SCALP_RTOL = 1e-3  # how far (relative) an electrode may sit off the scalp sphere
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def read_montage(path, radius=PAPER_RADII[-1], exclude=FIDUCIALS):
     return Montage(tuple(names), radius * unit)
 
 
-def check_on_scalp(electrodes, head, rtol=1e-3):
+def check_on_scalp(electrodes, head, rtol=ON_SCALP_RTOL):
     """Validate electrode positions (M, 3) (m): finite, and on the scalp sphere within ``rtol``."""
     electrodes = as_points(electrodes, "electrodes")
     r = np.linalg.norm(electrodes, axis=1)
