@@ -42,11 +42,16 @@ def _check_supported(name):
     return name
 
 
-def backend_name():
-    """The active DeepXDE backend, checked against the supported ones."""
+def check_requested():
+    """Refuse an unsupported ``DDE_BACKEND`` before DeepXDE tries to import it (e.g. paddle)."""
     requested = os.environ.get("DDE_BACKEND")
     if requested and "deepxde" not in sys.modules:
-        _check_supported(requested)  # before DeepXDE tries to import, e.g., paddle
+        _check_supported(requested)
+
+
+def backend_name():
+    """The active DeepXDE backend, checked against the supported ones."""
+    check_requested()
     import deepxde
 
     return _check_supported(deepxde.backend.backend_name)
@@ -67,14 +72,56 @@ def step(x):
     return (x > 0).to(x.dtype)
 
 
-def sqrt(x):
-    """Element-wise square root for numpy arrays and backend tensors."""
+def _elementwise(name, x):
     if _is_numpy(x):
-        return np.sqrt(x)
+        if name == "erf":
+            from scipy.special import erf
+
+            return erf(x)
+        return getattr(np, name)(x)
     if backend_name() == "tensorflow":
         import tensorflow as tf
 
-        return tf.sqrt(x)
+        return getattr(tf.math, name)(x)
     import torch
 
-    return torch.sqrt(x)
+    return getattr(torch, name)(x)
+
+
+def sqrt(x):
+    """Element-wise square root for numpy arrays and backend tensors."""
+    return _elementwise("sqrt", x)
+
+
+def exp(x):
+    """Element-wise exponential for numpy arrays and backend tensors."""
+    return _elementwise("exp", x)
+
+
+def erf(x):
+    """Element-wise error function for numpy arrays and backend tensors."""
+    return _elementwise("erf", x)
+
+
+def concat(tensors, axis=1):
+    """Concatenate numpy arrays or backend tensors along ``axis``."""
+    if all(_is_numpy(t) for t in tensors):
+        return np.concatenate(tensors, axis=axis)
+    if backend_name() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.concat(tensors, axis)
+    import torch
+
+    return torch.cat(tensors, dim=axis)
+
+
+def assign(variable, value):
+    """Set a DeepXDE trainable variable (``dde.Variable``) to a float."""
+    if backend_name() == "tensorflow":
+        variable.assign(value)
+        return
+    import torch
+
+    with torch.no_grad():
+        variable.fill_(value)

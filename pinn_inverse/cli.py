@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from .backend import SUPPORTED, set_backend
+from .backend import SUPPORTED, check_requested, set_backend
 from .io import RunTimer, versions, write_json
 
 PROBLEMS = ("eeg", "ecg", "eit")
@@ -60,6 +60,7 @@ def _parser():
 
 
 def main(argv=None):
+    check_requested()
     args = _parser().parse_args(argv)
     backend = getattr(args, "sub_backend", None) or args.backend
     if backend:

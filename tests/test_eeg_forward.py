@@ -367,16 +367,3 @@ def test_simulate_grid_path_for_a_source_sink_pair_and_errors():
         simulate(electrodes=ELECTRODES * 1.1, grid_n=16)
     with pytest.raises(ValueError, match="noise must be >= 0"):
         simulate(noise=-1.0, grid_n=16)
-
-
-def test_cli_run_eeg_quick_writes_report_and_figures(tmp_path):
-    import json
-
-    from pinn_inverse.cli import main
-
-    assert main(["run", "eeg", "--quick", "--out", str(tmp_path)]) == 0
-    report = json.loads((tmp_path / "report.json").read_text())
-    assert report["metrics"]["grid_solver_rel_l2_electrodes"] < 0.3
-    assert {"versions", "wall_time_s", "peak_memory_mb", "seed"} <= report.keys()
-    for name in report["figures"]:
-        assert (tmp_path / name).stat().st_size > 10_000

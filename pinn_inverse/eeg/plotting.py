@@ -87,3 +87,62 @@ def plot_scalp_map(
     ax.set(title=title, xlabel="degrees from vertex (x)", ylabel="degrees from vertex (y)")
     ax.set_aspect("equal")
     return ax
+
+
+def plot_reconstruction(head, grid, truth, prediction, source=None):
+    """The paper's Fig. 1: central slice of truth, prediction and error (same colour scale)."""
+    fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.6))
+    plot_slice(head, grid, truth, ax=axes[0], title="truth", source=source)
+    shared = axes[0].images[0].get_clim()
+    plot_slice(head, grid, prediction, ax=axes[1], title="ED-PINN", source=source)
+    axes[1].images[0].set_clim(*shared)
+    plot_slice(head, grid, prediction - truth, ax=axes[2], title="prediction − truth")
+    fig.tight_layout()
+    return fig
+
+
+def plot_data_fit(measured, predicted, unit="µV", scale=1e6):
+    """The paper's Fig. 2: predicted against measured electrode potentials, with y = x."""
+    fig, ax = plt.subplots(figsize=(3.8, 3.6))
+    m, p = np.asarray(measured) * scale, np.asarray(predicted) * scale
+    lo, hi = min(m.min(), p.min()), max(m.max(), p.max())
+    ax.plot([lo, hi], [lo, hi], "k--", lw=0.8, label="y = x")
+    ax.scatter(m, p, s=22, c="C0", edgecolors="k", lw=0.4, label="electrodes")
+    ax.set(xlabel=f"measured ({unit})", ylabel=f"predicted ({unit})", title="data fit")
+    ax.legend(loc="upper left")
+    ax.set_aspect("equal")
+    return fig
+
+
+def plot_source_estimate(head, points, current, true_position=None, estimate=None):
+    """The paper's Fig. 3: I_est = −∇·(σ∇φ̂) on the z = 0 plane, true source marked.
+
+    ``points`` (N, 3) must lie on a regular square grid of the z = 0 plane (m); ``current``
+    is I_est there (A/m³).
+    """
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    side = int(round(np.sqrt(len(points))))
+    image = np.asarray(current).reshape(side, side)
+    extent = np.array([points[:, 0].min(), points[:, 0].max()] * 2) * 1e3
+    vmax = float(np.nanmax(np.abs(image)))
+    shown = ax.imshow(image.T, origin="lower", extent=extent, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+    plt.colorbar(shown, ax=ax, label="A/m³", shrink=0.85)
+    angle = np.linspace(0, 2 * np.pi, 200)
+    for radius in head.radii:
+        ax.plot(radius * 1e3 * np.cos(angle), radius * 1e3 * np.sin(angle), "k-", lw=0.6)
+    if true_position is not None:
+        ax.plot(*np.asarray(true_position)[:2] * 1e3, "kx", ms=9, mew=2, label="true source")
+    if estimate is not None:
+        ax.plot(
+            *np.asarray(estimate)[:2] * 1e3,
+            "o",
+            mfc="none",
+            mec="lime",
+            ms=10,
+            mew=2,
+            label="estimate",
+        )
+    ax.legend(loc="lower left", fontsize=7)
+    ax.set(xlabel="x (mm)", ylabel="y (mm)", title="estimated source I_est, z = 0")
+    ax.set_aspect("equal")
+    return fig

@@ -6,11 +6,12 @@ and a source/sink pair satisfy it; the paper's single positive Gaussian (eq. 8) 
 is refused unless the user asks for an explicit compensating sink.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import erf
 
+from .. import backend
 from ..validation import as_array, as_points, check_positive
 from .head import PAPER_RADII, ThreeShellHead
 
@@ -21,7 +22,7 @@ SUPPORT_WIDTHS = 3.0
 
 def _gaussian(x, centre, width):
     """Normalised 3D Gaussian g(x − x₀) (1/m³)."""
-    d2 = np.sum((x - centre) ** 2, axis=1)
+    d2 = np.sum((x - np.asarray(centre)) ** 2, axis=1)
     return np.exp(-d2 / (2 * width**2)) / ((2 * np.pi) ** 1.5 * width**3)
 
 
@@ -76,33 +77,61 @@ class Dipole:
     def density(self, x):
         """I(x) = −p·∇g(x − x₀) = g · p·(x − x₀)/s² (A/m³) at points (N, 3) (m)."""
         x = as_points(x, "x")
-        d = x - np.asarray(self.position)
-        return _gaussian(x, np.asarray(self.position), self.width) * (
-            d @ np.asarray(self.moment) / self.width**2
-        )
+        return dipole_density(x, self.position, self.moment, self.width)[:, 0]
 
     def primary_potential(self, x, sigma):
-        """Potential of the smoothed dipole in an infinite medium of conductivity σ (V).
-
-        φ₀ = p·d / (4πσ|d|³) · [erf(|d|/(√2 s)) − √(2/π) (|d|/s) exp(−|d|²/2s²)],
-        the dipole derivative of the Gaussian charge's potential erf(r/√2s)/(4πσr).
-        It tends to the point-dipole potential beyond a few widths and is finite at x₀.
-        """
+        """Potential of the smoothed dipole in an infinite medium of conductivity σ (V)."""
         x = as_points(x, "x")
-        d = x - np.asarray(self.position)
-        r = np.linalg.norm(d, axis=1)
-        s = self.width
-        rho = r / s
-        small = rho < 1e-3
-        rho_safe = np.where(small, 1.0, rho)
-        shape = erf(rho_safe / np.sqrt(2)) - np.sqrt(2 / np.pi) * rho_safe * np.exp(
-            -(rho_safe**2) / 2
-        )
-        # series near the centre: shape ≈ √(2/π) ρ³/3, so shape/r³ → √(2/π)/(3 s³)
-        factor = np.where(
-            small, np.sqrt(2 / np.pi) / (3 * s**3), shape / np.where(small, 1, r) ** 3
-        )
-        return factor * (d @ np.asarray(self.moment)) / (4 * np.pi * sigma)
+        return dipole_potential(x, self.position, self.moment, self.width)[:, 0] / sigma
+
+
+def _columns(x, centre):
+    return [x[:, i : i + 1] - centre[i] for i in range(3)]
+
+
+def _squared_norm(d):
+    # products, not d ** 2: TensorFlow's third derivative of a square is 0 · d⁻¹ = NaN at 0
+    return d[0] * d[0] + d[1] * d[1] + d[2] * d[2]
+
+
+def dipole_density(x, centre, moment, width):
+    """Smoothed-dipole current density g(x − x₀) p·(x − x₀)/s², shape (N, 1).
+
+    Backend-neutral: ``x`` may be a numpy array or a DeepXDE tensor, and ``centre`` and
+    ``moment`` may hold trainable variables. Any consistent units (SI: A/m³).
+    """
+    d = _columns(x, centre)
+    d2 = _squared_norm(d)
+    g = backend.exp(-d2 / (2 * width**2)) / ((2 * np.pi) ** 1.5 * width**3)
+    return g * (d[0] * moment[0] + d[1] * moment[1] + d[2] * moment[2]) / width**2
+
+
+# f(ρ) = shape(ρ)/ρ³ near ρ = 0: √(2/π) Σ_k (−1)^k ρ^{2k} / (2^k k! (2k + 3))
+_SERIES = [(-1) ** k / (2**k * math.factorial(k) * (2 * k + 3)) for k in range(5)]
+_SERIES_BELOW = 0.5  # truncation error < 3e-8 there; the closed form cancels below it
+
+
+def dipole_potential(x, centre, moment, width):
+    """σ × potential of the smoothed dipole in an infinite homogeneous medium, shape (N, 1).
+
+    σφ₀ = p·d / (4π|d|³) · [erf(ρ/√2) − √(2/π) ρ exp(−ρ²/2)], ρ = |d|/s: the dipole derivative
+    of the Gaussian charge's potential erf(r/√2s)/(4πσr). It tends to the point dipole beyond
+    a few widths and is finite at x₀ (a series replaces the closed form for ρ < 0.5, where it
+    would cancel catastrophically). Backend-neutral like :func:`dipole_density`.
+    """
+    d = _columns(x, centre)
+    u = _squared_norm(d) / width**2  # ρ², no square root at x₀
+    far = backend.step(u - _SERIES_BELOW**2)
+    rho = backend.sqrt((u - _SERIES_BELOW**2) * far + _SERIES_BELOW**2)  # max(ρ, 0.5)
+    closed = (
+        backend.erf(rho / np.sqrt(2)) - np.sqrt(2 / np.pi) * rho * backend.exp(-(rho**2) / 2)
+    ) / rho**3
+    series = 0.0
+    for c in reversed(_SERIES):  # Horner in ρ²
+        series = series * u + c
+    f = far * closed + (1 - far) * np.sqrt(2 / np.pi) * series  # shape(ρ)/ρ³
+    p_dot_d = d[0] * moment[0] + d[1] * moment[1] + d[2] * moment[2]
+    return f * p_dot_d / (4 * np.pi * width**3)
 
 
 @dataclass(frozen=True)

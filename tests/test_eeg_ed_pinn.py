@@ -1,0 +1,134 @@
+"""ED-PINN: the SIREN network, the problem factory's checks, and a quick end-to-end run."""
+
+import json
+
+import deepxde as dde
+import numpy as np
+import pytest
+
+from pinn_inverse.eeg import Dipole, ThreeShellHead, fibonacci_electrodes
+from pinn_inverse.eeg.ed_pinn import PRESETS, ed_pinn
+from pinn_inverse.eeg.evaluate import source_centroid
+from pinn_inverse.eeg.simulate import simulate
+from pinn_inverse.nets import SIREN
+from pinn_inverse.nets.siren import siren_weights
+
+HEAD = ThreeShellHead()
+ELECTRODES = fibonacci_electrodes(32, HEAD.radius)
+
+
+def test_siren_forward_matches_its_definition():
+    layers, omega0 = [3, 16, 16, 2], 30.0
+    net = SIREN(layers, omega0=omega0, seed=4)
+    x = np.random.default_rng(0).uniform(-1, 1, (7, 3)).astype(np.float32)
+    params = siren_weights(layers, omega0, 4)
+    h = np.sin(omega0 * (x @ params[0][0] + params[0][1]))  # eq. (3), first layer
+    h = np.sin(h @ params[1][0] + params[1][1])
+    expected = h @ params[2][0] + params[2][1]
+    out = dde.backend.to_numpy(net(dde.backend.as_tensor(x)))
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_siren_initialisation_bounds():
+    params = siren_weights([3, 128, 128, 1], 30.0, 0)
+    assert np.abs(params[0][0]).max() <= 1 / 3 and np.abs(params[0][0]).max() > 0.9 / 3
+    bound = np.sqrt(6 / 128)
+    assert np.abs(params[1][0]).max() <= bound and np.abs(params[1][0]).max() > 0.9 * bound
+    with pytest.raises(ValueError, match="hidden"):
+        SIREN([3, 1])
+
+
+def test_source_centroid_is_robust_to_a_dipole_and_to_spread():
+    rng = np.random.default_rng(0)
+    points = rng.uniform(-0.03, 0.03, (20000, 3))
+    centre = np.array([0.01, -0.005, 0.0])
+    current = Dipole(position=centre, moment=(0, 1e-8, 0), width=0.004).density(points)
+    current += 0.05 * np.abs(current).max() * rng.normal(size=len(points))  # spread
+    # the signed density integrates to zero; the half-maximum |I| centroid finds the centre
+    assert np.linalg.norm(source_centroid(points, current) - centre) < 0.002
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"measurements": np.full(32, np.nan)}, "NaN"),
+        ({"measurements": np.ones(31)}, "31 values but there are 32 electrodes"),
+        ({"electrodes": ELECTRODES * 1.2}, "off the scalp"),
+        ({"mode": "magic"}, "accepted: 'known', 'free', 'dipole'"),
+        ({"preset": "best"}, "unknown preset 'best'; accepted: 'paper', 'default'"),
+        ({"mode": "known", "source": None}, "needs the source as a Dipole"),
+    ],
+)
+def test_ed_pinn_rejects_bad_input(kwargs, message):
+    args = {"electrodes": ELECTRODES, "measurements": np.linspace(0, 1e-6, 32)}
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        ed_pinn(HEAD, **args)
+
+
+def _tiny(preset, **changes):
+    import dataclasses
+
+    return dataclasses.replace(
+        PRESETS[preset],
+        num_domain=200,
+        num_boundary=80,
+        num_interface=40,
+        hidden=(16, 16),
+        **changes,
+    )
+
+
+@pytest.mark.network
+def test_known_mode_training_reduces_every_loss_and_checkpoints_resume(tmp_path):
+    sim = simulate(HEAD, Dipole(), ELECTRODES, seed=0, grid_n=16)
+    problem = ed_pinn(
+        HEAD, ELECTRODES, sim.measurements, source=Dipole(), mode="known", preset=_tiny("default")
+    )
+    history, _ = problem.train(
+        iterations=40, checkpoint=tmp_path, checkpoint_every=20, progress=False
+    )
+    first, last = np.array(history.loss_train[0]), np.array(history.loss_train[-1])
+    assert np.sum(last) < 0.5 * np.sum(first)
+    record = json.loads((tmp_path / "checkpoint.json").read_text())
+    assert record["step"] == 40 and (tmp_path / record["weights"]).exists()
+    # a new problem resumes from the checkpoint: same predictions, no steps left to run
+    again = ed_pinn(
+        HEAD, ELECTRODES, sim.measurements, source=Dipole(), mode="known", preset=_tiny("default")
+    )
+    again.train(iterations=40, checkpoint=tmp_path, progress=False)
+    np.testing.assert_allclose(
+        again.predict(ELECTRODES), problem.predict(ELECTRODES), rtol=1e-5, atol=1e-12
+    )
+
+
+@pytest.mark.network
+def test_dipole_mode_exposes_trainable_position_and_moment():
+    sim = simulate(HEAD, Dipole(), ELECTRODES, seed=0, grid_n=16)
+    problem = ed_pinn(HEAD, ELECTRODES, sim.measurements, mode="dipole", preset=_tiny("default"))
+    problem.train(iterations=5, progress=False)
+    position, moment = problem.fitted_dipole()
+    assert position.shape == (3,) and np.all(np.isfinite(position))
+    assert np.all(np.isfinite(moment)) and np.linalg.norm(moment) > 0
+    with pytest.raises(ValueError, match="mode='dipole'"):
+        ed_pinn(
+            HEAD, ELECTRODES, sim.measurements, mode="free", preset=_tiny("paper")
+        ).fitted_dipole()
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_cli_run_eeg_quick_trains_and_compares_with_baselines(tmp_path):
+    from pinn_inverse.cli import main
+
+    assert main(["run", "eeg", "--quick", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    methods = [row["method"] for row in report["comparison"]]
+    assert any("ED-PINN" in m for m in methods) and "sLORETA (5 mm grid)" in methods
+    assert report["metrics"]["ed_pinn"]["localization_error_m"] < 0.05
+    assert report["timings"]["adam_step_s"] > 0
+    assert report["metrics"]["grid_solver_rel_l2_electrodes"] < 0.3
+    assert {"versions", "wall_time_s", "peak_memory_mb", "seed", "config"} <= report.keys()
+    assert len(report["figures"]) == 5
+    for name in report["figures"]:
+        assert (tmp_path / name).stat().st_size > 10_000
