@@ -307,7 +307,10 @@ class EDPINN:
         checkpoint_every : int
             Adam steps between checkpoints.
 
-        Returns DeepXDE's ``(losshistory, train_state)`` of the last stage.
+        Returns
+        -------
+        tuple
+            DeepXDE's ``(losshistory, train_state)`` of the last stage.
         """
         iterations = check_int(iterations or self.preset.iterations, "iterations", minimum=1)
         lbfgs = self.preset.lbfgs if lbfgs is None else check_int(lbfgs, "lbfgs", minimum=0)
