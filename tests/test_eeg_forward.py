@@ -324,8 +324,8 @@ def test_subvoxel_beats_the_staircase_and_is_accurate_in_the_brain():
         return _rel(values, truth)
 
     assert brain_error(sub) < 0.02
-    assert brain_error(sub) < 0.5 * brain_error(stair)
-    assert _rel(_avg(sub.sample(ELECTRODES)), _avg(exact)) < _rel(
+    # at the scalp the staircase is off by 13 % at 48³, the sub-voxel faces by 4.5 %
+    assert _rel(_avg(sub.sample(ELECTRODES)), _avg(exact)) < 0.5 * _rel(
         _avg(stair.sample(ELECTRODES)), _avg(exact)
     )
 

@@ -7,10 +7,10 @@ come from
 
 - :func:`harmonic_face_conductivities`: the harmonic mean of the two voxels (series
   resistances), for a plain voxel map; or
-- :func:`subvoxel_face_conductivities`: a sub-voxel treatment for analytic shells, with the
-  face's open area at the curved outer boundary and resistances in series along, and in
-  parallel across, each face's normal. It converges to the exact series faster than the
-  staircased voxel map (measured in ``benchmarks/eeg_grid_solver.py``); a thin resistive
+- :func:`subvoxel_face_conductivities`: a sub-voxel treatment for analytic shells: the
+  exact series resistance along the segment between the two cell centres, and the face's
+  open area at the curved outer boundary. It converges to the exact series faster than the
+  staircased voxel map (measured in ``benchmarks/eeg_grid_solver.py``); the thin resistive
   skull still leaves a first-order error at the scalp, which :func:`richardson` removes.
 
 The Neumann problem's null space (constants) is projected out of the right-hand side and of
@@ -104,22 +104,24 @@ def _face_centers(grid, axis):
     return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1)
 
 
-def subvoxel_face_conductivities(head: ThreeShellHead, grid: VoxelGrid, samples=3):
+def subvoxel_face_conductivities(head: ThreeShellHead, grid: VoxelGrid, samples=4, along=32):
     """Face conductances of a shell head with sub-voxel interfaces (S/m × open-area fraction).
 
-    A face's conductance couples the two cell centres a distance h apart. For faces near an
-    interface, ``samples``² lines parallel to the face normal cross the face; along each line
-    (``2 samples`` points between the two centres) the resistivities add in series, and the
-    lines conduct in parallel: σ_f = mean over lines of ⟨1/σ⟩_line⁻¹. This reduces to the
-    harmonic mean for an interface parallel to the face and to the arithmetic mean for one
-    perpendicular to it. Lines that cross the face outside the head are closed, so the
-    insulated boundary cuts each face where it really is (its open area); σ is extended
-    beyond the scalp to keep the open lines' conductance defined.
+    A face couples the two cell centres a distance h apart, so its conductivity is the exact
+    series (harmonic) mean of σ along the segment joining them, ⟨1/σ⟩⁻¹ over ``along``
+    points: each interface enters at the fraction of the segment where it really crosses (as
+    in ghost-fluid / immersed-interface schemes), instead of at a voxel boundary. Averaging
+    parallel lines across the face instead lets current bypass a thin resistive skull and
+    doubles the scalp error (measured: 7.6 % against 3.4 % at 64³). The face's open area
+    inside the head, from ``samples``² points on the face, multiplies the conductivity, so
+    the insulated boundary cuts each face where it really is; σ is extended beyond the scalp
+    to keep the segment's mean defined.
     """
     samples = check_int(samples, "samples", minimum=1)
+    along = check_int(along, "along", minimum=1)
     h = grid.h
     across = (np.arange(samples) + 0.5) / samples - 0.5
-    along = (np.arange(2 * samples) + 0.5) / (2 * samples) - 0.5
+    t = h * ((np.arange(along) + 0.5) / along - 0.5)
     radii = np.asarray(head.radii)
     sigmas = np.append(head.sigmas, head.sigmas[-1])  # σ extended beyond the scalp
     faces = []
@@ -128,28 +130,18 @@ def subvoxel_face_conductivities(head: ThreeShellHead, grid: VoxelGrid, samples=
         r = np.linalg.norm(centers, axis=-1)
         sigma = sigmas[np.searchsorted(radii, r)]
         open_area = (r <= head.radius).astype(float)
-        # the lines reach at most h√3/2 from the face centre
-        near = np.min(np.abs(r[..., None] - radii), axis=-1) < h * np.sqrt(3) / 2
-        t1, t2 = (d for d in range(3) if d != axis)
-        a, b, t = np.meshgrid(across, across, along, indexing="ij")
-        offsets = np.zeros(a.shape + (3,))
-        offsets[..., t1], offsets[..., t2], offsets[..., axis] = a, b, t
-        offsets = h * offsets.reshape(-1, 3)  # (lines × points along, 3)
-        crossing = offsets.reshape(samples * samples, 2 * samples, 3)[:, 0, :].copy()
-        crossing[:, axis] = 0.0
+        # the segment reaches h/2 from the face centre, the face's corners h/√2
+        near = np.min(np.abs(r[..., None] - radii), axis=-1) < h / np.sqrt(2)
         c = centers[near]
-        line_sigma = np.empty((len(c), samples * samples))
-        open_line = np.empty((len(c), samples * samples), dtype=bool)
-        for i in range(0, len(c), 50_000):  # |c + o|² = |c|² + 2 c·o + |o|², in chunks
-            ci = c[i : i + 50_000]
-            c2 = np.sum(ci**2, axis=1)[:, None]
-            r_pts = np.sqrt(c2 + 2 * ci @ offsets.T + np.sum(offsets**2, axis=1))
-            s = sigmas[np.searchsorted(radii, r_pts)].reshape(len(ci), samples * samples, -1)
-            line_sigma[i : i + 50_000] = 1.0 / np.mean(1.0 / s, axis=2)  # series along a line
-            r_cross = np.sqrt(c2 + 2 * ci @ crossing.T + np.sum(crossing**2, axis=1))
-            open_line[i : i + 50_000] = r_cross <= head.radius
-        sigma[near] = np.sum(line_sigma * open_line, axis=1) / np.maximum(open_line.sum(1), 1)
-        open_area[near] = open_line.mean(axis=1)
+        # |c + t e|² = |c|² + 2 t c_axis + t² along the segment between the two centres
+        r_line = np.sqrt(np.sum(c**2, axis=1)[:, None] + 2 * c[:, axis, None] * t + t**2)
+        sigma[near] = 1.0 / np.mean(1.0 / sigmas[np.searchsorted(radii, r_line)], axis=1)
+        t1, t2 = (d for d in range(3) if d != axis)
+        a, b = np.meshgrid(across, across, indexing="ij")
+        square = np.zeros((samples * samples, 3))
+        square[:, t1], square[:, t2] = a.ravel(), b.ravel()
+        on_face = c[:, None, :] + h * square[None]
+        open_area[near] = np.mean(np.linalg.norm(on_face, axis=-1) <= head.radius, axis=1)
         faces.append(sigma * open_area)
     return faces
 
