@@ -43,18 +43,6 @@ if backend_name() == "tensorflow":
     import tensorflow as tf
 
     class SIREN(dde.nn.NN):
-        """SIREN network for DeepXDE.
-
-        Parameters
-        ----------
-        layer_sizes : list of int
-            E.g. ``[3, 128, 128, 128, 128, 1]`` (the paper's 3 → 4×128 → 1).
-        omega0 : float
-            Frequency of the first layer, in units of the (nondimensional) input.
-        seed : int
-            Seed of the initial weights (identical on both backends).
-        """
-
         def __init__(self, layer_sizes, omega0=30.0, seed=0):
             super().__init__()
             layer_sizes, self.omega0 = _check(layer_sizes, omega0)
@@ -86,18 +74,6 @@ else:
     import torch
 
     class SIREN(dde.nn.NN):
-        """SIREN network for DeepXDE.
-
-        Parameters
-        ----------
-        layer_sizes : list of int
-            E.g. ``[3, 128, 128, 128, 128, 1]`` (the paper's 3 → 4×128 → 1).
-        omega0 : float
-            Frequency of the first layer, in units of the (nondimensional) input.
-        seed : int
-            Seed of the initial weights (identical on both backends).
-        """
-
         def __init__(self, layer_sizes, omega0=30.0, seed=0):
             super().__init__()
             layer_sizes, self.omega0 = _check(layer_sizes, omega0)
@@ -122,3 +98,16 @@ else:
             if self._output_transform is not None:
                 y = self._output_transform(inputs, y)
             return y
+
+
+SIREN.__doc__ = """SIREN network for DeepXDE, on the active backend.
+
+Parameters
+----------
+layer_sizes : list of int
+    E.g. ``[3, 128, 128, 128, 128, 1]`` (the paper's 3 → 4×128 → 1).
+omega0 : float
+    Frequency of the first layer, in units of the (nondimensional) input.
+seed : int
+    Seed of the initial weights (identical on both backends).
+"""
