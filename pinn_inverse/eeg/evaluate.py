@@ -10,7 +10,7 @@
 import numpy as np
 
 from ..metrics import localization_error, rel_l2
-from ..validation import check_int
+from .grid import VoxelGrid
 
 CENTROID_FRACTION = 0.5  # voxels with |I_est| ≥ half its maximum (the full width at half max)
 
@@ -19,11 +19,9 @@ def brain_points(head, n=32, margin_cells=1):
     """Centres of an n³ grid over the head that lie in the brain, at least ``margin_cells``
     cells inside its boundary (where a single smooth network's I_est is dominated by the
     unresolved conductivity jump) (m)."""
-    n = check_int(n, "n", minimum=4)
-    h = 2 * head.radius / n
-    axis = -head.radius + h * (np.arange(n) + 0.5)
-    points = np.stack(np.meshgrid(axis, axis, axis, indexing="ij"), -1).reshape(-1, 3)
-    return points[np.linalg.norm(points, axis=1) < head.radii[0] - margin_cells * h]
+    grid = VoxelGrid.around(head, n)
+    points = grid.centers()
+    return points[np.linalg.norm(points, axis=1) < head.radii[0] - margin_cells * grid.h]
 
 
 def source_centroid(points, current, fraction=CENTROID_FRACTION):

@@ -318,8 +318,8 @@ def _solve_jacobi(A, b, tol, maxiter, omega, progress):
 def voxel_conductivity(head: ThreeShellHead, grid: VoxelGrid):
     """Staircased voxel map: σ at each cell centre, 0 outside the head (S/m)."""
     centers = grid.centers()
-    sigma = head.sigma(centers)[:, 0] if head.sigma(centers).ndim == 2 else head.sigma(centers)
-    return np.where(head.contains(centers), sigma.ravel(), 0.0).reshape((grid.n,) * 3)
+    sigma = head.sigma(centers)[:, 0]
+    return np.where(head.contains(centers), sigma, 0.0).reshape((grid.n,) * 3)
 
 
 def source_on_grid(source, grid: VoxelGrid):
