@@ -3,12 +3,14 @@
 For each seed, the paper's setting is simulated (three shells, 32 Fibonacci electrodes, 0.5 %
 noise, the default smoothed dipole) and ED-PINN is trained in each requested mode on the active
 DeepXDE backend; the dipole fit and sLORETA run on the same measurements in the same run.
-Writes benchmarks/results/eeg_ed_pinn_<backend>_<preset>.json with every run and mean ± std.
+Writes benchmarks/results/eeg_ed_pinn_<backend>_<preset>_<formulation>.json with every run and
+mean ± std.
 
     DDE_BACKEND=pytorch python benchmarks/eeg_ed_pinn.py --modes known dipole --seeds 0 1 2
 """
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import numpy as np
 
 from pinn_inverse.backend import backend_name
 from pinn_inverse.eeg import Dipole, ThreeShellHead, dipole_fit, fibonacci_electrodes, sloreta
-from pinn_inverse.eeg.ed_pinn import MODES, PRESETS, ed_pinn
+from pinn_inverse.eeg.ed_pinn import FORMULATIONS, MODES, PRESETS, ed_pinn
 from pinn_inverse.eeg.evaluate import evaluate
 from pinn_inverse.eeg.simulate import simulate
 from pinn_inverse.io import versions, write_json
@@ -24,7 +26,9 @@ from pinn_inverse.metrics import localization_error
 
 
 def summary(values):
-    values = np.asarray(values, dtype=float)
+    values = np.asarray([v for v in values if v is not None], dtype=float)
+    if not values.size:
+        return None
     return {"mean": float(values.mean()), "std": float(values.std()), "n": int(values.size)}
 
 
@@ -33,6 +37,7 @@ def main(argv=None):
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
+    parser.add_argument("--formulation", choices=FORMULATIONS, default=None)
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--lbfgs", type=int, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
@@ -40,9 +45,11 @@ def main(argv=None):
     head, source = ThreeShellHead(), Dipole()
     electrodes = fibonacci_electrodes(32, head.radius)
     preset = PRESETS[args.preset]
+    if args.formulation:
+        preset = dataclasses.replace(preset, formulation=args.formulation)
     runs = []
     for seed in args.seeds:
-        sim = simulate(head, source, electrodes, noise=0.005, seed=seed, grid_n=64)
+        sim = simulate(head, source, electrodes, noise=0.005, seed=seed, grid_n=preset.eval_grid)
         fit = dipole_fit(head, electrodes, sim.measurements, noise_std=sim.noise_std)
         slor = sloreta(head, electrodes, sim.measurements, noise_std=sim.noise_std)
         for mode in args.modes:
@@ -64,7 +71,11 @@ def main(argv=None):
                 "mode": mode,
                 "wall_s": wall,
                 "adam_step_s": problem.timings["adam_step_s"],
+                "lbfgs_s": problem.timings.get("lbfgs_s", 0.0),
                 "localization_error_mm": 1e3 * metrics["localization_error_m"],
+                "centroid_error_mm": (
+                    1e3 * metrics["centroid_error_m"] if "centroid_error_m" in metrics else None
+                ),
                 "rel_l2_volume": metrics["rel_l2_volume"],
                 "rel_l2_data_fit": metrics["rel_l2_data_fit"],
                 "dipole_fit_error_mm": 1e3 * localization_error(fit.position, source.position),
@@ -77,6 +88,7 @@ def main(argv=None):
             key: summary([r[key] for r in runs if r["mode"] == mode])
             for key in (
                 "localization_error_mm",
+                "centroid_error_mm",
                 "rel_l2_volume",
                 "rel_l2_data_fit",
                 "wall_s",
@@ -90,12 +102,14 @@ def main(argv=None):
     result = {
         "backend": backend_name(),
         "preset": args.preset,
+        "formulation": preset.formulation,
         "versions": versions(),
         "runs": runs,
         "summary": table,
         "paper": {"localization_error_mm": 6.3, "rel_l2_volume": 2.14e4},
     }
-    path = write_json(args.out / f"eeg_ed_pinn_{backend_name()}_{args.preset}.json", result)
+    name = f"eeg_ed_pinn_{backend_name()}_{args.preset}_{preset.formulation}.json"
+    path = write_json(args.out / name, result)
     print(f"wrote {path}")
 
 

@@ -125,3 +125,19 @@ def assign(variable, value):
 
     with torch.no_grad():
         variable.fill_(value)
+
+
+def set_lbfgs_iterations(maxiter):
+    """``dde.optimizers.set_LBFGS_options(maxiter=maxiter)``, honoured on PyTorch too.
+
+    DeepXDE 1.15 computes PyTorch's iterations per optimiser call (``iter_per_step``) once, at
+    import, from the default ``maxiter`` of 15000; a smaller ``maxiter`` set later is ignored
+    and the first call runs 1000 iterations. Recompute it as DeepXDE's import does.
+    """
+    import deepxde as dde
+
+    dde.optimizers.set_LBFGS_options(maxiter=maxiter)
+    options = dde.optimizers.LBFGS_options
+    if backend_name() == "pytorch":
+        options["iter_per_step"] = min(1000, maxiter)
+        options["fun_per_step"] = options["maxfun"] * options["iter_per_step"] // maxiter

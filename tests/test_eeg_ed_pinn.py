@@ -6,9 +6,10 @@ import deepxde as dde
 import numpy as np
 import pytest
 
+from pinn_inverse import backend
 from pinn_inverse.eeg import Dipole, ThreeShellHead, fibonacci_electrodes
 from pinn_inverse.eeg.ed_pinn import PRESETS, ed_pinn
-from pinn_inverse.eeg.evaluate import source_centroid
+from pinn_inverse.eeg.evaluate import brain_points, moment_dipole, source_centroid
 from pinn_inverse.eeg.simulate import simulate
 from pinn_inverse.nets import SIREN
 from pinn_inverse.nets.siren import siren_weights
@@ -48,6 +49,30 @@ def test_source_centroid_is_robust_to_a_dipole_and_to_spread():
     assert np.linalg.norm(source_centroid(points, current) - centre) < 0.002
 
 
+def _blob(points, centre, width):
+    """A normalised Gaussian (1/m³)."""
+    d2 = np.sum((points - centre) ** 2, axis=1)
+    return np.exp(-d2 / (2 * width**2)) / (2 * np.pi * width**2) ** 1.5
+
+
+def test_moment_dipole_recovers_a_dipole_and_ignores_non_harmonic_spread():
+    points, cell_volume = brain_points(HEAD, 40)
+    centre, moment = np.array([0.006, -0.011, 0.008]), np.array([3e-9, -2e-9, 5e-9])
+    current = Dipole(position=centre, moment=moment, width=0.004).density(points).ravel()
+    position, fitted = moment_dipole(points, current, cell_volume)
+    assert np.linalg.norm(position - centre) < 1e-4
+    np.testing.assert_allclose(fitted, moment, rtol=2e-3)
+    # a zero-sum, spherically symmetric ring (difference of two equal-charge Gaussians)
+    # elsewhere has no harmonic moment of order 1 or 2: the moment dipole does not move,
+    # while the half-maximum centroid is dragged towards the ring
+    ring = _blob(points, [-0.012, 0.006, 0], 0.003) - _blob(points, [-0.012, 0.006, 0], 0.005)
+    spread = current + 2 * ring * np.abs(current).max() / np.abs(ring).max()
+    assert np.linalg.norm(moment_dipole(points, spread, cell_volume)[0] - centre) < 5e-4
+    assert np.linalg.norm(source_centroid(points, spread) - centre) > 0.005
+    # a wrong sign of the moment's definition would put the dipole at −r₀
+    assert np.linalg.norm(moment_dipole(points, -current, cell_volume)[0] - centre) < 1e-4
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -75,6 +100,7 @@ def _tiny(preset, **changes):
         num_boundary=80,
         num_interface=40,
         hidden=(16, 16),
+        lbfgs=0,
         **changes,
     )
 
@@ -114,6 +140,36 @@ def test_dipole_mode_exposes_trainable_position_and_moment():
         ed_pinn(
             HEAD, ELECTRODES, sim.measurements, mode="free", preset=_tiny("paper")
         ).fitted_dipole()
+
+
+@pytest.mark.network
+def test_source_collocation_points_follow_the_trainable_dipole():
+    preset = _tiny("default", num_source=300)
+    sim = simulate(HEAD, Dipole(), ELECTRODES, seed=0, grid_n=16)
+    problem = ed_pinn(HEAD, ELECTRODES, sim.measurements, mode="dipole", preset=preset)
+    for value, variable in zip([0.2, -0.3, 0.1], problem.variables, strict=False):
+        backend.assign(variable, value)
+    anchors = problem.anchors()
+    interface, near = anchors[: 2 * preset.num_interface], anchors[2 * preset.num_interface :]
+    np.testing.assert_allclose(
+        np.linalg.norm(interface, axis=1), np.repeat(problem.radii[:2], preset.num_interface)
+    )
+    assert len(near) == 300 and np.all(np.linalg.norm(near, axis=1) < problem.radii[0])
+    # centred on the dipole, spread over two source widths (nondimensional)
+    np.testing.assert_allclose(near.mean(0), [0.2, -0.3, 0.1], atol=0.03)
+    np.testing.assert_allclose(near.std(0), 2 * problem.width, rtol=0.2)
+    # and they are what the PDE loss sees after a training step
+    problem.train(iterations=1, progress=False)
+    assert len(problem.data.train_x_all) == 200 + 80 + len(anchors)
+
+
+@pytest.mark.network
+def test_lbfgs_runs_the_requested_iterations():
+    # DeepXDE 1.15 on PyTorch ignores a maxiter below 1000 (backend.set_lbfgs_iterations)
+    sim = simulate(HEAD, Dipole(), ELECTRODES, seed=0, grid_n=16)
+    problem = ed_pinn(HEAD, ELECTRODES, sim.measurements, mode="free", preset=_tiny("default"))
+    problem.train(iterations=3, lbfgs=4, progress=False)
+    assert 3 < problem.model.train_state.step <= 7
 
 
 @pytest.mark.slow

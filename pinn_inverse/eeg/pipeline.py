@@ -37,7 +37,9 @@ def add_arguments(parser):
     parser.add_argument("--lbfgs", type=int, default=None, help="L-BFGS iterations after Adam")
     parser.add_argument("--electrodes", type=int, default=32, help="Fibonacci electrodes")
     parser.add_argument("--noise", type=float, default=0.005, help="noise, fraction of range")
-    parser.add_argument("--grid", type=int, default=None, help="evaluation grid cells per axis")
+    parser.add_argument(
+        "--grid", type=int, default=None, help="evaluation grid cells per axis (preset's)"
+    )
 
 
 def _quick(preset):
@@ -47,13 +49,17 @@ def _quick(preset):
         num_domain=400,
         num_boundary=150,
         num_interface=min(preset.num_interface, 80),
+        num_source=min(preset.num_source, 50),
         iterations=60,
         lbfgs=0,
     )
 
 
 def run(args):
-    n = args.grid or (24 if args.quick else 64)
+    preset = PRESETS[args.preset]
+    if args.quick:
+        preset = _quick(preset)
+    n = args.grid or (24 if args.quick else preset.eval_grid)
     head = ThreeShellHead()
     source = Dipole()
     electrodes = fibonacci_electrodes(args.electrodes, head.radius)
@@ -63,9 +69,6 @@ def run(args):
     solution = solve_head(head, source, n=n)
     grid_el = solution.sample(electrodes)
 
-    preset = PRESETS[args.preset]
-    if args.quick:
-        preset = _quick(preset)
     problem = ed_pinn(
         head,
         electrodes,
@@ -177,7 +180,7 @@ def _figures(out, head, source, electrodes, sim, problem, pinn):
     plane = np.column_stack([plane, np.zeros(len(plane))])
     current = problem.source_estimate(plane)
     current[np.linalg.norm(plane, axis=1) >= head.radii[0]] = np.nan
-    estimate = pinn.get("fitted_position_m", pinn.get("source_centroid_m"))
+    estimate = pinn.get("fitted_position_m", pinn.get("moment_position_m"))
     fig = plot_source_estimate(head, plane, current, source.position, estimate)
     names.append(save_figure(fig, out / "source_estimate.png").name)
     return names
