@@ -164,6 +164,27 @@ def test_source_collocation_points_follow_the_trainable_dipole():
 
 
 @pytest.mark.network
+def test_free_mode_weighs_the_brain_residual_as_the_source_estimate():
+    sim = simulate(HEAD, Dipole(), ELECTRODES, seed=0, grid_n=16)
+    weights = {}
+    for mode in ("free", "known"):
+        problem = ed_pinn(
+            HEAD, ELECTRODES, sim.measurements, source=Dipole(), mode=mode, preset=_tiny("default")
+        )
+        weights[mode] = dict(zip(problem.loss_names, problem.loss_weights, strict=True))
+    preset = PRESETS["default"].weights
+    assert weights["free"]["pde_brain"] == preset["source"] < preset["pde"]
+    assert weights["known"]["pde_brain"] == weights["free"]["pde_outer"] == preset["pde"]
+    # the two terms split the residual by shell: together they are eq. (1) everywhere
+    x = np.array([[0.3, 0.0, 0.0], [0.75, 0.1, 0.0], [0.0, 0.0, 0.95]], dtype=np.float32)
+    lap = problem.model.predict(x, operator=problem._laplacian_terms).ravel()
+    brain, outer = (np.asarray(t).ravel() for t in problem.model.predict(x, operator=problem.pde))
+    source = dde.backend.to_numpy(problem._source(dde.backend.as_tensor(x))).ravel()
+    np.testing.assert_allclose(brain + outer, lap + source, rtol=1e-5, atol=1e-6)
+    assert outer[0] == 0 and brain[1] == brain[2] == 0
+
+
+@pytest.mark.network
 def test_lbfgs_runs_the_requested_iterations():
     # DeepXDE 1.15 on PyTorch ignores a maxiter below 1000 (backend.set_lbfgs_iterations)
     sim = simulate(HEAD, Dipole(), ELECTRODES, seed=0, grid_n=16)
