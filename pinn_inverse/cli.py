@@ -54,17 +54,28 @@ def _parser():
         sub.add_argument("--quick", action="store_true", help="small sizes, for a demo or CI")
         sub.add_argument("--seed", type=int, default=0, help="seed of every random step")
         sub.add_argument("--out", type=Path, default=Path("results") / name, help="output folder")
-        sub.add_argument("--backend", choices=SUPPORTED, dest="sub_backend", help="DeepXDE backend")
+        sub.add_argument("--backend", choices=SUPPORTED, help="DeepXDE backend")
         module.add_arguments(sub)
     return parser
 
 
+def _requested_backend(argv):
+    """The value of ``--backend``, wherever it is on the command line.
+
+    Building the full parser imports the pipelines and with them DeepXDE, which fixes the
+    backend; so the backend is read, and set, first.
+    """
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--backend", choices=SUPPORTED)
+    return early.parse_known_args(argv)[0].backend
+
+
 def main(argv=None):
     check_requested()
-    args = _parser().parse_args(argv)
-    backend = getattr(args, "sub_backend", None) or args.backend
+    backend = _requested_backend(sys.argv[1:] if argv is None else argv)
     if backend:
         set_backend(backend)
+    args = _parser().parse_args(argv)
     if args.command == "info":
         for key, value in info().items():
             print(f"{key:>14}: {value}")

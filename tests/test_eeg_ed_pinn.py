@@ -126,6 +126,10 @@ def test_known_mode_training_reduces_every_loss_and_checkpoints_resume(tmp_path)
     np.testing.assert_allclose(
         again.predict(ELECTRODES), problem.predict(ELECTRODES), rtol=1e-5, atol=1e-12
     )
+    # another problem refuses the folder instead of loading weights that are not its own
+    other = ed_pinn(HEAD, ELECTRODES, sim.measurements, mode="free", preset=_tiny("default"))
+    with pytest.raises(ValueError, match="mode='known' \\(this problem: 'free'\\)"):
+        other.train(iterations=40, checkpoint=tmp_path, progress=False)
 
 
 @pytest.mark.network

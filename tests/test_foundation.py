@@ -10,6 +10,7 @@ import pytest
 
 from pinn_inverse import io, metrics, validation
 from pinn_inverse.backend import SUPPORTED, backend_name, set_backend
+from pinn_inverse.cli import _requested_backend
 
 
 def test_as_array_names_the_argument_and_the_problem():
@@ -89,6 +90,20 @@ def test_cli_info_reports_backend_and_threads():
     ).stdout
     assert "deepxde" in out and "cpu_threads" in out
     assert f"backend: {backend_name()}" in out
+
+
+def test_cli_backend_option_selects_the_backend():
+    # the pipelines import DeepXDE when the parser is built: --backend must be set before
+    other = next(name for name in SUPPORTED if name != backend_name())
+    out = subprocess.run(
+        [sys.executable, "-m", "pinn_inverse.cli", "--backend", other, "info"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert f"backend: {other}" in out
+    assert _requested_backend(["run", "eeg", "--quick", "--backend", "pytorch"]) == "pytorch"
+    assert _requested_backend(["run", "eeg", "--quick"]) is None
 
 
 def test_unsupported_dde_backend_gets_a_clear_error():

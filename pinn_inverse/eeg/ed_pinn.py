@@ -8,8 +8,10 @@ geometry, ``pde(x, y)`` = ∇·(σ∇φ) + I (eq. 1), a zero-flux Neumann condit
 
 Scaling (the paper trains in SI units and its PDE loss is 10²⁰): lengths are divided by the
 scalp radius R, potentials by the data scale Φ (the range of the measurements) and
-conductivities by the brain's σ₀, so Ĩ = I R²/(σ₀ Φ); the PDE residual is further divided by
-the size of the source term so that every loss starts near O(1).
+conductivities by the brain's σ₀, so Ĩ = I R²/(σ₀ Φ). The data, boundary and interface losses
+then start near O(1); the PDE residual of a focal source does not (Ĩ of the default 4 mm
+dipole peaks near 4×10³), which is why the primary potential is subtracted in the modes that
+know the source, and why free mode's source weight matters.
 
 Formulations
 ------------
@@ -25,6 +27,7 @@ I_est = −∇·(σ∇φ̂) a posteriori (the paper's inverse problem). ``dipole
 dipole whose position and moment are trainable DeepXDE variables.
 """
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field
@@ -222,10 +225,13 @@ class EDPINN:
         n_out = len(self.radii) if self.shells else 1
         self.net = SIREN([3, *preset.hidden, n_out], omega0=preset.omega0, seed=seed)
         if mode != "free":
-            # subtraction approach: in the brain φ̃ = φ̃₀ + network, with φ̃₀ the smoothed
-            # dipole's potential in an unbounded medium of the brain's conductivity, which
-            # carries the source's singular part exactly (σ̃₀ Δφ̃₀ = −Ĩ); the network learns the
-            # smooth remainder. With one output per shell, φ̃₀ enters the brain's output only.
+            # the subtraction approach of FEM EEG forward modelling (Wolters et al. 2007):
+            # φ̃ = φ̃₀ + network in every shell, with φ̃₀ the smoothed dipole's potential in an
+            # unbounded medium of the brain's conductivity; it carries the source's singular
+            # part exactly (σ̃₀ Δφ̃₀ = −Ĩ) and is harmonic outside the brain, so the networks
+            # learn the smooth secondary field. Added in every shell, φ̃₀ reaches the scalp, so
+            # the data loss depends on the dipole directly (in the brain only, the dipole would
+            # feel the data only through the networks' interface terms, which they zero first).
             self.net.apply_output_transform(self._add_primary)
         self.model = dde.Model(self.data, self.net)
         self.loss_names = ["pde_brain", "pde_outer", "bc", "data"] + (
@@ -267,10 +273,7 @@ class EDPINN:
         return dipole_density(x, self.centre, self.moment, self.width)
 
     def _add_primary(self, x, y):
-        primary = dipole_potential(x, self.centre, self.moment, self.width) / self.sigmas[0]
-        if not self.shells:
-            return y + primary
-        return backend.concat([y[:, 0:1] + primary, y[:, 1:]], axis=1)
+        return y + dipole_potential(x, self.centre, self.moment, self.width) / self.sigmas[0]
 
     def pde(self, x, y):
         """ED-PINN eq. (1), nondimensional: ∇·(σ̃∇φ̃) + Ĩ, as two loss terms: in the brain
@@ -429,6 +432,7 @@ class EDPINN:
             "step": int(step),
             "weights": weights.name,
             "backend": backend.backend_name(),
+            "problem": self._fingerprint(),
             "variables": self._variable_values().tolist(),
         }
         write_json(folder / "checkpoint.json", record)
@@ -446,6 +450,20 @@ class EDPINN:
             raise ValueError(
                 f"checkpoint in {folder} was written by the {record['backend']} backend; "
                 f"resume with that backend or use another folder"
+            )
+        mine = self._fingerprint()
+        mismatch = {
+            key: (value, mine.get(key))
+            for key, value in record.get("problem", {}).items()
+            if mine.get(key) != value
+        }
+        if mismatch:
+            described = ", ".join(
+                f"{k}={a!r} (this problem: {b!r})" for k, (a, b) in mismatch.items()
+            )
+            raise ValueError(
+                f"checkpoint in {folder} belongs to another problem: {described}; "
+                f"use another folder, or the same settings to resume"
             )
         self.model.predict(np.zeros((1, 3)))  # builds the Keras layers before loading
         self.model.restore(str(Path(folder) / record["weights"]))
@@ -479,6 +497,20 @@ class EDPINN:
             raise ValueError(f"fitted_dipole needs mode='dipole', this problem is {self.mode!r}")
         values = self._variable_values()
         return values[:3] * self.scales.length, values[3:] * self.scales.moment
+
+    def _fingerprint(self):
+        """What a checkpoint must match to be resumed by this problem (JSON-comparable)."""
+        p = self.preset
+        return {
+            "mode": self.mode,
+            "formulation": p.formulation,
+            "hidden": list(p.hidden),
+            "omega0": p.omega0,
+            "seed": self.seed,
+            "measurements_sha256": hashlib.sha256(
+                np.ascontiguousarray(self.measurements, dtype=np.float64).tobytes()
+            ).hexdigest(),
+        }
 
     def _variable_values(self):
         """Current values of the trainable dipole (nondimensional position, then moment)."""
