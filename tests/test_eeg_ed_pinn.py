@@ -189,12 +189,17 @@ def test_free_mode_weighs_the_brain_residual_as_the_source_estimate():
 
 
 @pytest.mark.network
-def test_lbfgs_runs_the_requested_iterations():
-    # DeepXDE 1.15 on PyTorch ignores a maxiter below 1000 (backend.set_lbfgs_iterations)
+@pytest.mark.parametrize("mode", ["free", "known"])
+def test_lbfgs_runs_the_requested_iterations(mode):
+    # DeepXDE 1.15 on PyTorch ignores a maxiter below 1000 (backend.set_lbfgs_iterations);
+    # known mode's output transform once broke TensorFlow's L-BFGS graph
     sim = simulate(HEAD, Dipole(), ELECTRODES, seed=0, grid_n=16)
-    problem = ed_pinn(HEAD, ELECTRODES, sim.measurements, mode="free", preset=_tiny("default"))
+    problem = ed_pinn(
+        HEAD, ELECTRODES, sim.measurements, source=Dipole(), mode=mode, preset=_tiny("default")
+    )
     problem.train(iterations=3, lbfgs=4, progress=False)
-    assert 3 < problem.model.train_state.step <= 7
+    assert 3 <= problem.model.train_state.step <= 7
+    assert np.all(np.isfinite(problem.predict(ELECTRODES)))
 
 
 @pytest.mark.slow

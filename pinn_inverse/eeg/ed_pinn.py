@@ -274,7 +274,11 @@ class EDPINN:
         return dipole_density(x, self.centre, self.moment, self.width)
 
     def _add_primary(self, x, y):
-        return y + dipole_potential(x, self.centre, self.moment, self.width) / self.sigmas[0]
+        primary = dipole_potential(x, self.centre, self.moment, self.width) / self.sigmas[0]
+        # column by column, not a broadcast (N, 3) + (N, 1): TensorFlow's graph optimiser
+        # apparently fuses the broadcast add into the last layer's BiasAdd and fails in the L-BFGS
+        # stage ("Must provide as many biases as the last dimension", known mode, shells)
+        return backend.concat([y[:, k : k + 1] + primary for k in range(y.shape[1])], axis=1)
 
     def pde(self, x, y):
         """ED-PINN eq. (1), nondimensional: ∇·(σ̃∇φ̃) + Ĩ, as two loss terms: in the brain
