@@ -211,6 +211,10 @@ class EDPINN:
         self.width = (source.width if source is not None else Dipole().width) / scales.length
         self.variables = None
         self._rng = np.random.default_rng(seed)
+        if self.shells:
+            # fixed points on each interface, for the continuity and flux terms every step
+            unit = fibonacci_electrodes(preset.num_interface, 1.0)
+            self._interface_points = np.vstack([radius * unit for radius in self.radii[:-1]])
         if mode == "known":
             self.centre = np.asarray(source.position) / scales.length
             self.moment = np.asarray(source.moment) / scales.moment
@@ -304,10 +308,7 @@ class EDPINN:
         on the interfaces (``shells``), then ``num_source`` points drawn around the current
         source centre (``known``/``dipole``), normal with a standard deviation of two source
         widths and kept inside the brain."""
-        parts = []
-        if self.shells:
-            unit = fibonacci_electrodes(self.preset.num_interface, 1.0)
-            parts += [radius * unit for radius in self.radii[:-1]]
+        parts = [self._interface_points] if self.shells else []
         if self.mode != "free" and self.preset.num_source:
             centre = self._variable_values()[:3] if self.variables else np.asarray(self.centre)
             # a trainable centre may wander out of the brain: draw around its projection
