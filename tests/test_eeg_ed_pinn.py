@@ -11,6 +11,8 @@ from pinn_inverse.eeg import Dipole, ThreeShellHead, fibonacci_electrodes
 from pinn_inverse.eeg.ed_pinn import PRESETS, ed_pinn
 from pinn_inverse.eeg.evaluate import brain_points, moment_dipole, source_centroid
 from pinn_inverse.eeg.simulate import simulate
+from pinn_inverse.eeg.sources import dipole_potential
+from pinn_inverse.eeg.sphere_series import exact_potential
 from pinn_inverse.nets import SIREN
 from pinn_inverse.nets.siren import siren_weights
 
@@ -144,6 +146,50 @@ def test_dipole_mode_exposes_trainable_position_and_moment():
         ed_pinn(
             HEAD, ELECTRODES, sim.measurements, mode="free", preset=_tiny("paper")
         ).fitted_dipole()
+
+
+def test_moment_unit_is_the_centred_dipole_that_spans_the_data_range():
+    sim = simulate(HEAD, Dipole(), ELECTRODES, seed=0, grid_n=16)
+    problem = ed_pinn(HEAD, ELECTRODES, sim.measurements, mode="dipole", preset=_tiny("default"))
+    moment = problem.moment_unit * problem.scales.moment  # A·m
+    # the series itself, not the lead field that moment_unit is computed with
+    ranges = [
+        np.ptp(exact_potential(HEAD, Dipole((0, 0, 0), moment * axis, 1e-4), ELECTRODES))
+        for axis in np.eye(3)
+    ]
+    np.testing.assert_allclose(max(ranges), np.ptp(sim.measurements), rtol=1e-3)
+    # the variables are in that unit: fitted_dipole converts them to metres and A·m
+    for variable, value in zip(problem.variables, [0.2, 0.0, -0.1, 0.0, 1.5, 0.0], strict=True):
+        backend.assign(variable, value)
+    position, fitted = problem.fitted_dipole()
+    np.testing.assert_allclose(position, [0.01, 0.0, -0.005], atol=1e-7)
+    np.testing.assert_allclose(fitted, [0.0, 1.5 * moment, 0.0], rtol=1e-6)
+
+
+@pytest.mark.network
+def test_dipole_mode_data_moves_the_dipole_only_and_ignores_the_reference():
+    sim = simulate(HEAD, Dipole(), ELECTRODES, seed=0, grid_n=16)
+    data_only = {"pde": 0.0, "source": 0.0, "bc": 0.0, "data": 1.0, "continuity": 0.0}
+    preset = _tiny("default", weights={**data_only, "flux": 0.0}, num_source=0)
+
+    def networks(problem):  # the networks' outputs: the model's minus the primary potential
+        x, v = ELECTRODES / HEAD.radius, problem._variable_values()
+        primary = dipole_potential(x, v[:3], v[3:] * problem.moment_unit, problem.width)
+        return problem.model.predict(x) - primary / problem.sigmas[0]
+
+    def trained(measurements):
+        problem = ed_pinn(HEAD, ELECTRODES, measurements, mode="dipole", preset=preset)
+        before = networks(problem)
+        problem.train(iterations=20, progress=False)
+        return before, networks(problem), problem._variable_values()
+
+    before, after, variables = trained(sim.measurements)
+    # the data term trains the dipole (all six variables move) and not the networks
+    np.testing.assert_allclose(after, before, rtol=0, atol=1e-6)
+    assert np.all(np.abs(variables - [0, 0, 0, 0.1, 0.1, 0.1]) > 1e-3)
+    # it compares average-referenced potentials: an offset of the data changes nothing
+    _, _, shifted = trained(sim.measurements + 0.3 * np.ptp(sim.measurements))
+    np.testing.assert_allclose(shifted, variables, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.network
