@@ -11,6 +11,7 @@ mean ± std.
 
 import argparse
 import dataclasses
+import os
 import time
 from pathlib import Path
 
@@ -32,6 +33,58 @@ def summary(values):
     return {"mean": float(values.mean()), "std": float(values.std()), "n": int(values.size)}
 
 
+def report(args, preset, runs):
+    """The JSON report: every run, and mean ± std per mode and metric."""
+    modes = [mode for mode in args.modes if any(r["mode"] == mode for r in runs)]
+    table = {
+        mode: {
+            key: summary([r[key] for r in runs if r["mode"] == mode])
+            for key in (
+                "localization_error_mm",
+                "centroid_error_mm",
+                "rel_l2_volume",
+                "rel_l2_data_fit",
+                "wall_s",
+                "run_s",
+                "adam_step_s",
+                "lbfgs_s",
+                "dipole_fit_error_mm",
+                "sloreta_error_mm",
+            )
+        }
+        for mode in modes
+    }
+    return {
+        "backend": backend_name(),
+        "preset": args.preset,
+        "formulation": preset.formulation,
+        "iterations": args.iterations or preset.iterations,
+        "lbfgs": preset.lbfgs if args.lbfgs is None else args.lbfgs,
+        "threads": threads(),
+        "versions": versions(),
+        "runs": runs,
+        "summary": table,
+        "paper": {"localization_error_mm": 6.3, "rel_l2_volume": 2.14e4},
+    }
+
+
+def threads(n=None):
+    """Limit the backend to ``n`` CPU threads (if given); return the limit (timings depend on
+    it; two benchmarks sharing the 2 cores run with one thread each)."""
+    if backend_name() == "tensorflow":
+        import tensorflow as tf
+
+        if n:
+            tf.config.threading.set_intra_op_parallelism_threads(n)
+            tf.config.threading.set_inter_op_parallelism_threads(n)
+        return tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()
+    import torch
+
+    if n:
+        torch.set_num_threads(n)
+    return torch.get_num_threads()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
@@ -41,18 +94,22 @@ def main(argv=None):
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--lbfgs", type=int, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
     args = parser.parse_args(argv)
+    threads(args.threads)
     head, source = ThreeShellHead(), Dipole()
     electrodes = fibonacci_electrodes(32, head.radius)
     preset = PRESETS[args.preset]
     if args.formulation:
         preset = dataclasses.replace(preset, formulation=args.formulation)
-    runs = []
+    name = f"eeg_ed_pinn_{backend_name()}_{args.preset}_{preset.formulation}.json"
+    out, runs = args.out / name, []
     for seed in args.seeds:
         sim = simulate(head, source, electrodes, noise=0.005, seed=seed, grid_n=preset.eval_grid)
         fit = dipole_fit(head, electrodes, sim.measurements, noise_std=sim.noise_std)
         slor = sloreta(head, electrodes, sim.measurements, noise_std=sim.noise_std)
         for mode in args.modes:
+            begin = time.perf_counter()
             problem = ed_pinn(
                 head,
                 electrodes,
@@ -70,6 +127,7 @@ def main(argv=None):
                 "seed": seed,
                 "mode": mode,
                 "wall_s": wall,
+                "run_s": time.perf_counter() - begin,  # with building and scoring
                 "adam_step_s": problem.timings["adam_step_s"],
                 "lbfgs_s": problem.timings.get("lbfgs_s", 0.0),
                 "localization_error_mm": 1e3 * metrics["localization_error_m"],
@@ -83,33 +141,8 @@ def main(argv=None):
             }
             runs.append(run)
             print(run, flush=True)
-    table = {
-        mode: {
-            key: summary([r[key] for r in runs if r["mode"] == mode])
-            for key in (
-                "localization_error_mm",
-                "centroid_error_mm",
-                "rel_l2_volume",
-                "rel_l2_data_fit",
-                "wall_s",
-                "adam_step_s",
-                "dipole_fit_error_mm",
-                "sloreta_error_mm",
-            )
-        }
-        for mode in args.modes
-    }
-    result = {
-        "backend": backend_name(),
-        "preset": args.preset,
-        "formulation": preset.formulation,
-        "versions": versions(),
-        "runs": runs,
-        "summary": table,
-        "paper": {"localization_error_mm": 6.3, "rel_l2_volume": 2.14e4},
-    }
-    name = f"eeg_ed_pinn_{backend_name()}_{args.preset}_{preset.formulation}.json"
-    path = write_json(args.out / name, result)
+            # rewritten after every run, so that an interrupted benchmark keeps what it measured
+            path = write_json(out, report(args, preset, runs))
     print(f"wrote {path}")
 
 

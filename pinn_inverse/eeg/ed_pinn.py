@@ -91,7 +91,7 @@ PRESETS = {
         hidden=(64, 64, 64),
         omega0=3.0,
         learning_rate=1e-3,
-        iterations=1500,
+        iterations=1000,
         weights={
             "pde": 1.0,
             "source": 1.0,
@@ -105,7 +105,7 @@ PRESETS = {
         num_interface=400,
         num_source=500,
         formulation="shells",
-        lbfgs=500,
+        lbfgs=300,
         eval_grid=64,
     ),
 }
