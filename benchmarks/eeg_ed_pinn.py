@@ -11,6 +11,7 @@ mean ± std.
 
 import argparse
 import dataclasses
+import json
 import os
 import time
 from pathlib import Path
@@ -58,6 +59,7 @@ def report(args, preset, runs):
         "backend": backend_name(),
         "preset": args.preset,
         "formulation": preset.formulation,
+        "weights": preset.weights,
         "iterations": args.iterations or preset.iterations,
         "lbfgs": preset.lbfgs if args.lbfgs is None else args.lbfgs,
         "threads": threads(),
@@ -95,6 +97,12 @@ def main(argv=None):
     parser.add_argument("--lbfgs", type=int, default=None)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all)")
+    parser.add_argument(
+        "--weights",
+        type=json.loads,
+        default=None,
+        help="loss weights to change, as JSON, e.g. '{\"data\": 0}' (a physics-only forward solve)",
+    )
     args = parser.parse_args(argv)
     threads(args.threads)
     head, source = ThreeShellHead(), Dipole()
@@ -102,6 +110,12 @@ def main(argv=None):
     preset = PRESETS[args.preset]
     if args.formulation:
         preset = dataclasses.replace(preset, formulation=args.formulation)
+    if args.weights:
+        unknown = set(args.weights) - set(preset.weights)
+        if unknown:
+            known = sorted(preset.weights)
+            parser.error(f"--weights: unknown terms {sorted(unknown)}; known: {known}")
+        preset = dataclasses.replace(preset, weights={**preset.weights, **args.weights})
     name = f"eeg_ed_pinn_{backend_name()}_{args.preset}_{preset.formulation}.json"
     out, runs = args.out / name, []
     for seed in args.seeds:
