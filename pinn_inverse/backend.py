@@ -116,17 +116,6 @@ def concat(tensors, axis=1):
     return torch.cat(tensors, dim=axis)
 
 
-def mean(x):
-    """Mean of all the entries of a numpy array or backend tensor."""
-    if _is_numpy(x):
-        return np.mean(x)
-    if backend_name() == "tensorflow":
-        import tensorflow as tf
-
-        return tf.reduce_mean(x)
-    return x.mean()
-
-
 def stop_gradient(x):
     """``x`` as a constant of differentiation (numpy arrays are returned as they are)."""
     if _is_numpy(x):

@@ -173,7 +173,7 @@ class _ReferencedData(dde.icbc.PointSetOperatorBC):
 
     def error(self, X, inputs, outputs, beg, end, aux_var=None):
         misfit = self.func(inputs, outputs, X)[beg:end] - self.values
-        return misfit - backend.mean(misfit)
+        return misfit - dde.backend.reduce_mean(misfit)
 
 
 class _Progress(dde.callbacks.Callback):
