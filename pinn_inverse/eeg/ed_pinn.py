@@ -172,7 +172,9 @@ class _ReferencedData(dde.icbc.PointSetOperatorBC):
     """
 
     def error(self, X, inputs, outputs, beg, end, aux_var=None):
-        misfit = self.func(inputs, outputs, X)[beg:end] - self.values
+        # func on the electrode rows only (it is pointwise): DeepXDE's PointSetOperatorBC
+        # evaluates it on every collocation point and then keeps these rows
+        misfit = self.func(inputs[beg:end], outputs[beg:end], X[beg:end]) - self.values
         return misfit - dde.backend.reduce_mean(misfit)
 
 
