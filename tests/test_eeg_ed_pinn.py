@@ -279,7 +279,7 @@ def test_free_mode_weighs_the_brain_residual_as_the_source_estimate():
 
 
 @pytest.mark.network
-@pytest.mark.parametrize("mode", ["free", "known"])
+@pytest.mark.parametrize("mode", ["free", "known", "dipole"])
 def test_lbfgs_runs_the_requested_iterations(mode):
     # DeepXDE 1.15 on PyTorch ignores a maxiter below 1000 (backend.set_lbfgs_iterations);
     # known mode's output transform once broke TensorFlow's L-BFGS graph
@@ -287,7 +287,17 @@ def test_lbfgs_runs_the_requested_iterations(mode):
     problem = ed_pinn(
         HEAD, ELECTRODES, sim.measurements, source=Dipole(), mode=mode, preset=_tiny("default")
     )
-    problem.train(iterations=3, lbfgs=4, progress=False)
+
+    class Starts(dde.callbacks.Callback):  # the trainable dipole as each stage begins
+        values = []
+
+        def on_train_begin(self):
+            self.values.append(problem._variable_values())
+
+    problem.train(iterations=3, lbfgs=4, progress=False, callbacks=[Starts()])
+    # dipole mode's L-BFGS stage trains the networks on the physics; the dipole stays
+    assert len(Starts.values) == 2
+    np.testing.assert_array_equal(problem._variable_values(), Starts.values[1])
     # DeepXDE's PyTorch loop calls the optimiser (≤ 4 iterations each, fewer when the line
     # searches use up its evaluations) until the count reaches 4: at most 4 + 3 iterations
     assert 3 <= problem.model.train_state.step <= 3 + 4 + 3
