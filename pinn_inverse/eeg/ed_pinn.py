@@ -135,9 +135,14 @@ class Scales:
         return self.sigma * self.length**2 * self.potential
 
 
+def _radius(x):
+    """|x| per row, shape (N, 1), numpy or tensors."""
+    return backend.sqrt(x[:, 0:1] ** 2 + x[:, 1:2] ** 2 + x[:, 2:3] ** 2)
+
+
 def _shell_masks(x, radii):
     """Indicator of each shell at points x (nondimensional radii), numpy or tensors."""
-    r = backend.sqrt(x[:, 0:1] ** 2 + x[:, 1:2] ** 2 + x[:, 2:3] ** 2)
+    r = _radius(x)
     inside = [backend.step(radius - r) for radius in radii[:-1]]
     masks, below = [], 0.0
     for step in inside:
@@ -367,7 +372,7 @@ class EDPINN:
         Without it there (tried), the dipole feels the data only through the networks' lagging
         forward solution and drove itself to the brain's surface.
         """
-        r = backend.sqrt(x[:, 0:1] ** 2 + x[:, 1:2] ** 2 + x[:, 2:3] ** 2)
+        r = _radius(x)
         last = y.shape[1] - 1
         brain, outer = y[:, 0:1], y[:, last:]
         if self.mode != "free":
@@ -395,7 +400,7 @@ class EDPINN:
         return [brain * residual, (1.0 - brain) * residual]
 
     def _radial_flux(self, x, y, k):
-        r = backend.sqrt(x[:, 0:1] ** 2 + x[:, 1:2] ** 2 + x[:, 2:3] ** 2)
+        r = _radius(x)
         grad = sum(x[:, d : d + 1] * dde.grad.jacobian(y, x, i=k, j=d) for d in range(3))
         return self.sigmas[k] * grad / r
 
