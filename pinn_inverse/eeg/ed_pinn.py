@@ -264,8 +264,9 @@ class EDPINN:
         elif mode == "dipole":
             # trainable position, started at the centre, and moment, in units of
             # `moment_unit`, started at the best centred dipole's
-            self.moment_unit = moment_unit(head, electrodes, scales)
-            start = centred_moment(head, electrodes, measurements, scales) / self.moment_unit
+            gain = leadfield(head, electrodes, np.zeros((1, 3)))  # V/(A·m), at the centre
+            self.moment_unit = moment_unit(gain, scales)
+            start = centred_moment(gain, measurements, scales) / self.moment_unit
             self.variables = [dde.Variable(0.0) for _ in range(3)] + [
                 dde.Variable(float(v)) for v in start
             ]
@@ -637,10 +638,11 @@ class EDPINN:
         return np.array([float(dde.backend.to_numpy(v)) for v in self.variables or []])
 
 
-def moment_unit(head, electrodes, scales):
+def moment_unit(gain, scales):
     """The unit of the trainable moment in ``dipole`` mode (nondimensional): the moment of a
     dipole at the head's centre whose scalp potentials span the data's range Φ, for the
-    orientation that spans the most.
+    orientation that spans the most. ``gain`` (M, 3) is the series lead field of the head at
+    its centre (V/(A·m), :func:`~pinn_inverse.eeg.baselines.leadfield`).
 
     Adam moves every variable by about its learning rate per step, whatever the gradient. In
     units of σ₀R²Φ the true moment is several units (the skull attenuates the scalp potential:
@@ -648,21 +650,20 @@ def moment_unit(head, electrodes, scales):
     lr 10⁻³ to reach it (measured: 10⁻³ per step, still 2.5–4× too small after the default
     budget, the position 5 mm off); in this unit it is O(1) for any data.
     """
-    gain = leadfield(head, electrodes, np.zeros((1, 3)))  # V/(A·m), series of the same head
     return scales.potential / np.ptp(gain, axis=0).max() / scales.moment
 
 
-def centred_moment(head, electrodes, measurements, scales):
+def centred_moment(gain, measurements, scales):
     """The start of the trainable moment in ``dipole`` mode (nondimensional): the moment of
     the dipole at the head's centre that best fits the average-referenced data (linear least
-    squares on the series lead field of the same head, the classical dipole fit's start).
+    squares on ``gain``, the series lead field at the centre with zero-mean columns, as for
+    :func:`moment_unit`; the classical dipole fit's start).
 
     Adam moves a variable by about its learning rate per step: started at a tenth of the
     unit, the moment took the whole budget to grow and the position moved outwards to make
     up for it (measured: at the truth's 0.7 after 800 steps, the position 2.5 mm off). The
     position still starts at the centre and is found by the ED-PINN alone.
     """
-    gain = leadfield(head, electrodes, np.zeros((1, 3)))  # V/(A·m), zero-mean columns
     moment = np.linalg.lstsq(gain, measurements - measurements.mean(), rcond=None)[0]
     return moment / scales.moment
 
