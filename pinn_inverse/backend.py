@@ -9,10 +9,11 @@ small tensor functions below, which accept numpy arrays as well as backend tenso
 
 import os
 import sys
+import warnings
 
 import numpy as np
 
-from .validation import check_choice
+from .validation import check_choice, check_int
 
 SUPPORTED = ("tensorflow", "pytorch")
 
@@ -152,3 +153,44 @@ def set_lbfgs_iterations(maxiter):
     if backend_name() == "pytorch":
         options["iter_per_step"] = min(1000, maxiter)
         options["fun_per_step"] = options["maxfun"] * options["iter_per_step"] // maxiter
+
+
+_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+)
+
+
+def set_threads(n):
+    """Limit this process to ``n`` CPU threads, so that parallel workers do not oversubscribe.
+
+    Sets the thread variables that OpenMP, MKL, OpenBLAS and TensorFlow read when they start,
+    and limits the libraries this process has already loaded: BLAS through threadpoolctl
+    (when installed), PyTorch and TensorFlow (only when imported; importing them here would
+    cost seconds). A sweep's workers call it with ``n=1``.
+
+    Parameters
+    ----------
+    n : int
+        Number of threads, at least 1.
+    """
+    n = check_int(n, "threads", minimum=1)
+    os.environ.update(dict.fromkeys(_THREAD_VARIABLES, str(n)))
+    try:
+        import threadpoolctl
+    except ImportError:
+        pass
+    else:
+        threadpoolctl.threadpool_limits(n)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(n)
+    if "tensorflow" in sys.modules:
+        threading = sys.modules["tensorflow"].config.threading
+        try:
+            threading.set_intra_op_parallelism_threads(n)
+            threading.set_inter_op_parallelism_threads(n)
+        except RuntimeError as err:  # TensorFlow's runtime has started: its pools are fixed
+            warnings.warn(f"TensorFlow keeps its thread pools: {err}", stacklevel=2)
