@@ -24,6 +24,8 @@ _SUBMODULES = (
     "metrics",
     "nets",
     "operators",
+    "sampling",
+    "training",
     "validation",
 )
 

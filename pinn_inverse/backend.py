@@ -94,6 +94,11 @@ def sqrt(x):
     return _elementwise("sqrt", x)
 
 
+def sin(x):
+    """Element-wise sine for numpy arrays and backend tensors."""
+    return _elementwise("sin", x)
+
+
 def exp(x):
     """Element-wise exponential for numpy arrays and backend tensors."""
     return _elementwise("exp", x)
@@ -137,6 +142,67 @@ def assign(variable, value):
 
     with torch.no_grad():
         variable.fill_(value)
+
+
+def to_numpy(x):
+    """A backend tensor (or a DeepXDE variable) as a numpy array."""
+    import deepxde as dde
+
+    return dde.backend.to_numpy(x)
+
+
+def as_tensor(x):
+    """A numpy array as a tensor of the active backend, in DeepXDE's float precision."""
+    import deepxde as dde
+
+    return dde.backend.as_tensor(np.asarray(x, dtype=dde.config.real(np)))
+
+
+def reduce_mean(x):
+    """Mean over all entries of a backend tensor (DeepXDE's ``reduce_mean``)."""
+    import deepxde as dde
+
+    return dde.backend.reduce_mean(x)
+
+
+def adam(learning_rate):
+    """The ``optimizer`` argument of ``dde.Model.compile`` for Adam at ``learning_rate``.
+
+    On TensorFlow a Keras ``Adam`` object that the caller keeps: DeepXDE's TensorFlow
+    ``Model.save`` writes the network weights only and its optimizer is local to
+    ``compile``, so a checkpoint needs this handle to save Adam's moments. On PyTorch the
+    name ``"adam"``: ``Model.save`` writes the optimizer's state itself.
+    """
+    if backend_name() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.keras.optimizers.Adam(learning_rate=learning_rate)
+    return "adam"
+
+
+def optimizer_state(optimizer):
+    """The state of an optimizer made by :func:`adam`, as numpy arrays (empty on PyTorch,
+    where ``Model.save`` holds it)."""
+    if isinstance(optimizer, str):
+        return []
+    return [np.asarray(v.numpy()) for v in optimizer.variables]
+
+
+def load_optimizer_state(optimizer, model, arrays):
+    """Set the state of an optimizer made by :func:`adam` for ``model`` (a compiled
+    ``dde.Model``) from :func:`optimizer_state`'s arrays."""
+    if isinstance(optimizer, str) or not arrays:
+        return
+    # Keras creates the moment slots lazily; build them for the variables, in the order
+    # DeepXDE's train step passes them (network, then external variables)
+    optimizer.build(model.net.trainable_variables + model.external_trainable_variables)
+    if len(optimizer.variables) != len(arrays):
+        raise ValueError(
+            f"the checkpoint holds {len(arrays)} optimizer arrays, this optimizer has "
+            f"{len(optimizer.variables)}; it was written for another network"
+        )
+    for variable, value in zip(optimizer.variables, arrays, strict=True):
+        variable.assign(value)
 
 
 def set_lbfgs_iterations(maxiter):

@@ -1,0 +1,118 @@
+"""What a training run is made of: stages, named recipes, and the nondimensional scales."""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..validation import check_choice, check_int
+
+OPTIMIZERS = ("adam", "L-BFGS")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of training, compiled for itself.
+
+    Parameters
+    ----------
+    optimizer : {"adam", "L-BFGS"}
+    steps : int
+        Adam steps, or L-BFGS iterations (the most the line search may use).
+    learning_rate : float, optional
+        Adam's learning rate (ignored by L-BFGS).
+    weights : dict, optional
+        Loss weights by term name that replace the problem's in this stage (e.g.
+        ``{"data": 0.0}`` for a stage on the physics alone); the other terms keep theirs.
+    variables : bool
+        Whether the problem's external trainable variables (``dde.Variable``: a trainable
+        source, say) train in this stage; the networks always do.
+    """
+
+    optimizer: str = "adam"
+    steps: int = 1000
+    learning_rate: float = None
+    weights: dict = field(default_factory=dict)
+    variables: bool = True
+
+    def __post_init__(self):
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check_int(self.steps, "steps", minimum=0)
+        if self.optimizer == "adam" and not (self.learning_rate and self.learning_rate > 0):
+            raise ValueError(
+                f"an Adam stage needs a positive learning_rate, got {self.learning_rate!r}"
+            )
+
+    @property
+    def first_order(self):
+        """Adam-like: resampled and checkpointed step by step. L-BFGS runs on fixed points
+        (its line search compares losses) and restarts from its beginning on resume."""
+        return self.optimizer == "adam"
+
+    def asdict(self):
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named training recipe: the fields every PINN problem shares. A problem subclasses it
+    with its own fields (network, point counts) and a :meth:`quick` variant.
+
+    ``weights`` maps loss terms to their weights; ``iterations`` Adam steps at
+    ``learning_rate`` are followed by ``lbfgs`` L-BFGS iterations; the collocation points are
+    redrawn every ``resample_period`` Adam steps.
+    """
+
+    learning_rate: float = 1e-3
+    iterations: int = 1000
+    lbfgs: int = 0
+    weights: dict = field(default_factory=dict)
+    resample_period: int = 1
+
+    def stages(self, iterations=None, lbfgs=None):
+        """The recipe's schedule: Adam, then L-BFGS if it has any iterations."""
+        iterations = self.iterations if iterations is None else iterations
+        lbfgs = self.lbfgs if lbfgs is None else lbfgs
+        stages = [Stage("adam", check_int(iterations, "iterations", minimum=0), self.learning_rate)]
+        if check_int(lbfgs, "lbfgs", minimum=0):
+            stages.append(Stage("L-BFGS", lbfgs))
+        return [s for s in stages if s.steps]
+
+    def replace(self, **changes):
+        """A copy with ``changes`` (unknown fields are refused by name)."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            known = ", ".join(f.name for f in dataclasses.fields(self))
+            raise TypeError(
+                f"{type(self).__name__} has no field {sorted(unknown)}; fields: {known}"
+            )
+        return dataclasses.replace(self, **changes)
+
+    def quick(self):
+        """The same recipe at demo / test sizes (a problem defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} defines no quick variant")
+
+    def asdict(self):
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Scales:
+    """Nondimensionalisation: x̃ = x/length, φ̃ = φ/potential, σ̃ = σ/sigma, t̃ = t/time.
+
+    Every problem divides its inputs and outputs by these so that its loss terms start near
+    O(1); public methods convert back to SI units.
+    """
+
+    length: float  # m
+    potential: float  # V
+    sigma: float = 1.0  # S/m
+    time: float = 1.0  # s
+
+    @property
+    def current_density(self):
+        """A/m³ per unit Ĩ: I = Ĩ σ Φ / L², from ∇·(σ∇φ) = −I."""
+        return self.sigma * self.potential / self.length**2
+
+    @property
+    def moment(self):
+        """A·m per unit p̃: p = p̃ σ L² Φ, the first moment ∫ x I dV of the current density."""
+        return self.sigma * self.length**2 * self.potential

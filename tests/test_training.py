@@ -1,0 +1,145 @@
+"""The training layer on a custom DeepXDE problem: stages, resampling, checkpoints, resume."""
+
+import deepxde as dde
+import numpy as np
+import pytest
+
+from pinn_inverse import backend
+from pinn_inverse.sampling import Resampler
+from pinn_inverse.training import Preset, Stage, Trainer
+
+pytestmark = pytest.mark.network
+
+
+def poisson(seed=0, period=1, weight=1.0):
+    """−u'' = π² sin(πx) on (−1, 1), u(±1) = 0, with a trainable source amplitude."""
+    dde.config.set_random_seed(seed)
+    amplitude = dde.Variable(0.5)
+    geom = dde.geometry.Interval(-1, 1)
+
+    def pde(x, y):
+        return -dde.grad.hessian(y, x) - amplitude * np.pi**2 * backend.sin(np.pi * x)
+
+    bc = dde.icbc.DirichletBC(geom, lambda x: 0.0, lambda x, on: on)
+    data_points = np.array([[-0.5], [0.5]])
+    observe = dde.icbc.PointSetBC(data_points, np.sin(np.pi * data_points))
+    resampler = Resampler(period=period, seed=seed)
+    with resampler.stream():
+        data = dde.data.PDE(
+            geom, pde, [bc, observe], num_domain=32, num_boundary=2, train_distribution="pseudo"
+        )
+    net = dde.nn.FNN([1, 16, 16, 1], "tanh", "Glorot normal")
+    model = dde.Model(data, net)
+    return Trainer(
+        model,
+        ["pde", "bc", "data"],
+        [1.0, 1.0, weight],
+        variables=[amplitude],
+        resampler=resampler,
+        fingerprint={"weights": {"data": weight}, "seed": seed},
+        name="poisson",
+    )
+
+
+STAGES = [Stage("adam", 20, 1e-3), Stage("L-BFGS", 5)]
+
+
+def test_points_are_redrawn_every_period_and_differ_between_seeds():
+    trainer = poisson(seed=0, period=2)
+    first = trainer.data.train_x_all.copy()
+    trainer.train([Stage("adam", 1, 1e-3)], progress=False)
+    np.testing.assert_array_equal(trainer.data.train_x_all, first)  # not due after step 1
+    trainer.train([Stage("adam", 1, 1e-3)], progress=False)
+    assert not np.any(np.isin(trainer.data.train_x_all[2:], first[2:]))  # all new at step 2
+    other = poisson(seed=1).data.train_x_all
+    assert not np.any(np.isin(other[2:], first[2:]))
+    np.testing.assert_array_equal(poisson(seed=0).data.train_x_all, first)  # seeded
+
+
+def test_a_second_call_compiles_its_stages_again_and_counts_steps_once():
+    trainer = poisson()
+    trainer.train(STAGES, progress=False)
+    assert trainer.done == 25 and trainer.optimizer == "L-BFGS"
+    trainer.train([Stage("adam", 7, 1e-3)], progress=False)
+    assert trainer.done == 32 and trainer.stage.optimizer == "adam"
+    assert [t["optimizer"] for t in trainer.timings] == ["adam", "L-BFGS", "adam"]
+    assert trainer.timings[-1]["steps"] == 7
+    assert trainer.report()["adam_steps"] == 27
+
+
+def test_stage_weights_and_variables():
+    trainer = poisson()
+    start = trainer.variable_values()
+    trainer.train([Stage("adam", 5, 1e-2, weights={"data": 0.0}, variables=False)], progress=False)
+    np.testing.assert_array_equal(trainer.variable_values(), start)
+    assert trainer.model.loss_weights == [1.0, 1.0, 0.0]
+    trainer.train([Stage("adam", 5, 1e-2)], progress=False)
+    assert np.all(trainer.variable_values() != start)
+    with pytest.raises(ValueError, match="unknown loss terms \\['flux'\\]"):
+        trainer.compile(Stage("adam", 1, 1e-3, weights={"flux": 1.0}))
+
+
+class Interrupt(dde.callbacks.Callback):
+    def __init__(self, trainer, at):
+        super().__init__()
+        self.trainer, self.at = trainer, at
+
+    def on_epoch_end(self):
+        if self.trainer.done == self.at:
+            raise KeyboardInterrupt
+
+
+def test_resume_after_an_interruption_ends_where_an_uninterrupted_run_does(tmp_path):
+    x = np.linspace(-1, 1, 9)[:, None]
+    straight = poisson()
+    straight.train(STAGES, progress=False)
+    interrupted = poisson()
+    with pytest.raises(KeyboardInterrupt):
+        interrupted.train(
+            STAGES,
+            checkpoint=tmp_path,
+            checkpoint_every=5,
+            progress=False,
+            callbacks=[Interrupt(interrupted, 13)],
+        )
+    resumed = poisson()
+    resumed.train(STAGES, checkpoint=tmp_path, checkpoint_every=5, progress=False)
+    assert resumed.done == 25
+    # the 10 Adam steps after the checkpoint at step 10, then L-BFGS
+    assert [(t["stage"], t["steps"]) for t in resumed.timings][0] == (0, 10)
+    np.testing.assert_allclose(
+        resumed.model.predict(x), straight.model.predict(x), rtol=1e-5, atol=1e-7
+    )
+    np.testing.assert_allclose(resumed.variable_values(), straight.variable_values(), rtol=1e-5)
+    # (checked once: without Adam's moments or the collocation stream, the predictions differ)
+    assert resumed.history[-1]["step"] == straight.history[-1]["step"]
+
+
+def test_an_interrupted_call_is_continued_by_the_same_call(tmp_path):
+    trainer = poisson()
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(STAGES, progress=False, callbacks=[Interrupt(trainer, 8)])
+    trainer.train(STAGES, progress=False)
+    assert trainer.done == 25 and len(trainer.schedule) == 2
+
+
+def test_a_checkpoint_of_another_recipe_or_schedule_is_refused(tmp_path):
+    poisson().train(STAGES, checkpoint=tmp_path, progress=False)
+    with pytest.raises(ValueError, match="weights.data: 1.0 in the checkpoint, 2.0 here"):
+        poisson(weight=2.0).train(STAGES, checkpoint=tmp_path, progress=False)
+    with pytest.raises(ValueError, match="does not follow"):
+        poisson().train([Stage("adam", 30, 1e-3)], checkpoint=tmp_path, progress=False)
+    # the same recipe and schedule: nothing left to run, the same weights
+    again = poisson()
+    again.train(STAGES, checkpoint=tmp_path, progress=False)
+    assert again.done == 25 and len(again.timings) == 2
+
+
+def test_preset_stages_and_replace():
+    preset = Preset(learning_rate=1e-3, iterations=100, lbfgs=10)
+    assert [s.optimizer for s in preset.stages()] == ["adam", "L-BFGS"]
+    assert [s.steps for s in preset.stages(iterations=5, lbfgs=0)] == [5]
+    with pytest.raises(TypeError, match="no field \\['iteration'\\]"):
+        preset.replace(iteration=3)
+    with pytest.raises(ValueError, match="positive learning_rate"):
+        Stage("adam", 10)
