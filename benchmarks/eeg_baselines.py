@@ -24,14 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from pinn_inverse.eeg import Dipole, ThreeShellHead, exact_potential, fibonacci_electrodes
-from pinn_inverse.eeg.baselines import (
-    POINT_WIDTH,
-    dipole_fit,
-    leadfield,
-    sloreta,
-    source_space,
-)
+from pinn_inverse.eeg.baselines import dipole_fit, sloreta, source_space
 from pinn_inverse.eeg.simulate import simulate
+from pinn_inverse.eeg.sphere_series import POINT_WIDTH, leadfield
 from pinn_inverse.io import versions, write_json
 from pinn_inverse.metrics import localization_error
 

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 from pinn_inverse.eeg import Dipole, ThreeShellHead, exact_potential, fibonacci_electrodes
-from pinn_inverse.eeg.baselines import dipole_fit, leadfield, sloreta, source_space
+from pinn_inverse.eeg.baselines import dipole_fit, sloreta, source_space
 from pinn_inverse.eeg.simulate import simulate
+from pinn_inverse.eeg.sphere_series import leadfield
 
 HEAD = ThreeShellHead()
 ELECTRODES = fibonacci_electrodes(32, HEAD.radius)

@@ -7,11 +7,11 @@ exact; :mod:`~pinn_inverse.eeg.grid`, finite differences for any voxel map) →
 (:mod:`~pinn_inverse.eeg.baselines`: dipole fit, sLORETA).
 """
 
-from .baselines import DipoleFit, SLoreta, dipole_fit, leadfield, sloreta, source_space
+from .baselines import DipoleFit, SLoreta, dipole_fit, sloreta, source_space
 from .electrodes import Montage, check_on_scalp, fibonacci_electrodes, read_montage
 from .head import ThreeShellHead
 from .sources import Dipole, GaussianSource, SourceSinkPair
-from .sphere_series import exact_potential
+from .sphere_series import exact_potential, leadfield
 
 __all__ = [
     "Dipole",

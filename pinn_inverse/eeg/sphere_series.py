@@ -25,11 +25,12 @@ at the origin; that fixes the constant of the Neumann problem.
 import numpy as np
 
 from ..validation import as_points, check_int
-from .electrodes import ON_SCALP_RTOL
+from .electrodes import ON_SCALP_RTOL, check_on_scalp
 from .head import ThreeShellHead
-from .sources import Dipole
+from .sources import SUPPORT_WIDTHS, Dipole
 
 MAX_TERMS = 5000
+POINT_WIDTH = 1e-4  # m: at the scalp a smoothed dipole this narrow is a point dipole
 
 
 def auto_terms(head: ThreeShellHead, dipole: Dipole, tol=1e-13):
@@ -170,3 +171,84 @@ def exact_potential(head: ThreeShellHead, dipole: Dipole, points, n_terms=None, 
             for i in range(0, max(len(points), 1), chunk)
         ]
     )
+
+
+def check_positions(head, positions, margin):
+    """Positions (N, 3) (m) within ``margin`` (m) of the brain's surface, or a ValueError."""
+    positions = as_points(positions, "positions")
+    limit = head.radii[0] - margin
+    r = np.linalg.norm(positions, axis=1)
+    bad = np.flatnonzero(r > limit)
+    if bad.size:
+        raise ValueError(
+            f"{bad.size} source position(s) lie outside the brain's search region: e.g. "
+            f"position {bad[0]} at {r[bad[0]] * 1e3:.2f} mm from the centre; positions must "
+            f"satisfy |x| <= {limit * 1e3:.2f} mm (brain radius {head.radii[0] * 1e3:.1f} mm "
+            f"minus {margin * 1e3:.2f} mm)"
+        )
+    return positions
+
+
+def leadfield(head: ThreeShellHead, electrodes, positions):
+    """Average-referenced lead field of unit point dipoles (V/(A·m)).
+
+    Column 3i + j is the potential at the electrodes of a unit dipole (1 A·m) at
+    ``positions[i]`` along axis j (x, y, z), minus its mean over the electrodes. It equals
+    :func:`~pinn_inverse.eeg.exact_potential` of a narrow :class:`Dipole` (the smoothing
+    width does not reach the scalp). The series runs once for all positions: at the
+    electrodes (outermost shell) the degree-n term of a dipole p at r₀ = r₀ t̂ is
+    (r₀/R₀)ⁿ⁻¹ ρₙ [n Pₙ(c) p·t̂ + Pₙ'(c)(p·û − c p·t̂)] / (4πσ₀R₀²), with c = û·t̂ and
+    ρₙ the radial factor of the outermost shell (:func:`~pinn_inverse.eeg.sphere_series.
+    shell_coefficients`) at the electrode. All three orientations p = eⱼ therefore follow
+    from two sums over n, A = Σ (r₀/R₀)ⁿ⁻¹ ρₙ (n Pₙ − c Pₙ') and B = Σ (r₀/R₀)ⁿ⁻¹ ρₙ Pₙ':
+    L = (A t̂ + B û) / (4πσ₀R₀²), at a cost per (electrode, position, term).
+
+    Parameters
+    ----------
+    head : ThreeShellHead
+        Shell radii (m) and conductivities (S/m).
+    electrodes : array_like, shape (M, 3)
+        Electrode positions on the scalp (m).
+    positions : array_like, shape (N, 3)
+        Dipole positions (m), at most brain radius − 0.3 mm from the centre (the range in
+        which :class:`Dipole` of width 0.1 mm is accepted).
+
+    Returns
+    -------
+    ndarray, shape (M, 3N)
+        Lead field in V/(A·m); every column has zero mean over the electrodes.
+    """
+    electrodes = check_on_scalp(electrodes, head)
+    positions = check_positions(head, positions, SUPPORT_WIDTHS * POINT_WIDTH)
+    radii = np.asarray(head.radii)
+    last = head.n_shells - 1
+    r = np.linalg.norm(electrodes, axis=1)[:, None]
+    u = electrodes / r
+    r0 = np.linalg.norm(positions, axis=1)
+    # any axis at r₀ = 0, where only n = 1 is left
+    t = np.where(r0[:, None] > 0, positions / np.where(r0 > 0, r0, 1.0)[:, None], [0, 0, 1.0])
+    farthest = positions[np.argmax(r0)] if len(positions) else np.zeros(3)
+    n_terms = auto_terms(head, Dipole(position=farthest, width=POINT_WIDTH))
+    alpha, beta = shell_coefficients(head, n_terms)
+    c = np.clip(u @ t.T, -1.0, 1.0)  # (M, N)
+    P_prev, P = np.ones_like(c), c.copy()
+    dP_prev, dP = np.zeros_like(c), np.ones_like(c)
+    A = np.zeros_like(c)
+    B = np.zeros_like(c)
+    for i in range(n_terms):
+        n = i + 1
+        radial = alpha[i, last] * (r / radii[last]) ** n
+        if last > 0:
+            radial = radial + beta[i, last] * (radii[last - 1] / r) ** (n + 1)
+        weight = radial * (r0 / radii[0]) ** (n - 1)
+        A += weight * (n * P - c * dP)
+        B += weight * dP
+        P_prev, P = P, ((2 * n + 1) * c * P - n * P_prev) / (n + 1)
+        dP_prev, dP = dP, dP_prev + (2 * n + 1) * P_prev
+    field = A[..., None] * t[None] + B[..., None] * u[:, None, :]  # (M, N, 3)
+    field /= 4 * np.pi * head.sigmas[0] * radii[0] ** 2
+    if last == 0:  # electrodes in the source shell also see the primary field
+        d = electrodes[:, None, :] - positions[None]
+        field += d / (4 * np.pi * head.sigmas[0] * np.linalg.norm(d, axis=-1)[..., None] ** 3)
+    field = field.reshape(len(electrodes), -1)
+    return field - field.mean(axis=0)  # the average reference
