@@ -15,7 +15,7 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip wheel setuptools
 	$(BIN)/python -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[tensorflow,pytorch,test,docs]"
+	$(BIN)/python -m pip install --quiet -e ".[tensorflow,pytorch,test,docs,cluster]"
 	touch $@
 
 demo: $(BIN)/.installed

@@ -25,6 +25,7 @@ _SUBMODULES = (
     "nets",
     "operators",
     "sampling",
+    "sweep",
     "training",
     "validation",
 )

@@ -1,0 +1,131 @@
+"""Where cells run: a local process pool (the default) or a Ray cluster through Ray Tune.
+
+An engine is called as ``engine(cells, folder, started, finished, workers, address)``: it
+runs every cell, calls ``started(cell)`` when one starts and ``finished(record)`` in the
+driver when its record is back; the driver writes the records. Each worker runs one cell at
+a time on one CPU thread, so that ``workers`` cells share ``workers`` cores without
+oversubscribing them.
+"""
+
+import json
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from ..backend import set_threads
+from .records import failed_record, run_cell
+
+
+def run_local(cells, folder, started, finished, workers=None, address=None):
+    """Run ``cells`` on a pool of ``workers`` processes (default: one per CPU core).
+
+    Processes are spawned, not forked (a forked TensorFlow or PyTorch runtime can hang), and
+    at most ``workers`` cells are in flight, so every submitted cell is a running one. A
+    worker that dies (killed, out of memory) breaks the pool: the cells then running are
+    recorded as failed, and the rest go on in a new pool.
+    """
+    workers = workers or len(os.sched_getaffinity(0))
+    queue, running, pool = deque(cells), {}, None
+    context = multiprocessing.get_context("spawn")
+    try:
+        while queue or running:
+            if pool is None:
+                pool = ProcessPoolExecutor(
+                    workers, mp_context=context, initializer=set_threads, initargs=(1,)
+                )
+            while queue and len(running) < workers:
+                cell = queue.popleft()
+                running[pool.submit(run_cell, cell)] = cell
+                started(cell)
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                cell = running.pop(future)
+                try:
+                    finished(future.result())
+                except BrokenProcessPool:
+                    finished(
+                        failed_record(
+                            cell,
+                            "the worker process died (killed, or out of memory) while this "
+                            "cell or another one that ran beside it was running",
+                        )
+                    )
+                    if pool is not None:
+                        pool.shutdown(wait=False)
+                        pool = None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def import_ray():
+    """``(ray, ray.tune)``, or an ``ImportError`` that says how to install them."""
+    try:
+        import ray
+        from ray import tune
+    except ImportError as err:
+        raise ImportError(
+            f"the ray engine needs Ray Tune ({err}); install it with "
+            f"pip install 'pinn_inverse[cluster]' (or pip install 'ray[tune]')"
+        ) from err
+    return ray, tune
+
+
+def _trainable(config, cells):
+    """A Tune trial: one cell. The record travels as JSON text, because Tune's result
+    loggers flatten nested dicts and drop or coerce values that are not numbers."""
+    set_threads(1)
+    return {"record": json.dumps(run_cell(cells[config["cell"]]))}
+
+
+def run_ray(cells, folder, started, finished, workers=None, address=None):
+    """Run ``cells`` as Ray Tune trials, one CPU each, at most ``workers`` at once.
+
+    The search space is a ``tune.grid_search`` over the cells still to run (settings ×
+    seeds; finished ones are not searched again), so random draws are made once, by the
+    SPEC, and are the same on every engine. Ray is started on this machine, or joined at
+    ``address`` (e.g. ``"auto"`` or ``"ray://head:10001"``) unless it is already
+    initialised; a Ray instance this function started is shut down at the end.
+    """
+    ray, tune = import_ray()
+    by_key = {cell.key: cell for cell in cells}
+
+    class Records(tune.Callback):
+        """Hands each finished trial's record to the driver as it arrives."""
+
+        def on_trial_start(self, iteration, trials, trial, **info):
+            started(by_key[trial.config["cell"]])
+
+        def on_trial_complete(self, iteration, trials, trial, **info):
+            finished(json.loads(trial.last_result["record"]))
+
+        def on_trial_error(self, iteration, trials, trial, **info):
+            text = Path(trial.error_file).read_text() if trial.error_file else ""
+            lines = [line for line in text.splitlines() if line.strip()]
+            error = f"Ray trial failed: {lines[-1] if lines else 'no error file'}"
+            finished(failed_record(by_key[trial.config["cell"]], error, text or None))
+
+    owner = not ray.is_initialized()
+    if owner:
+        ray.init(address=address, **({} if address else {"include_dashboard": False}))
+    try:
+        tuner = tune.Tuner(
+            tune.with_resources(tune.with_parameters(_trainable, cells=by_key), {"cpu": 1}),
+            param_space={"cell": tune.grid_search(list(by_key))},
+            tune_config=tune.TuneConfig(max_concurrent_trials=workers, reuse_actors=True),
+            run_config=tune.RunConfig(
+                storage_path=str(Path(folder, "tune").resolve()),
+                verbose=0,
+                callbacks=[Records()],
+            ),
+        )
+        tuner.fit()
+    finally:
+        if owner:
+            ray.shutdown()
+
+
+ENGINES = {"local": run_local, "ray": run_ray}
