@@ -16,12 +16,13 @@ import argparse
 import dataclasses
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
 import numpy as np
 
-from pinn_inverse.backend import backend_name
+from pinn_inverse.backend import backend_name, set_threads
 from pinn_inverse.eeg import Dipole, ThreeShellHead, dipole_fit, fibonacci_electrodes, sloreta
 from pinn_inverse.eeg.ed_pinn import FORMULATIONS, MODES, PRESETS, ed_pinn
 from pinn_inverse.eeg.evaluate import evaluate
@@ -69,7 +70,9 @@ def report(args, preset, source, runs):
         "weights": preset.weights,
         "iterations": args.iterations or preset.iterations,
         "lbfgs": preset.lbfgs if args.lbfgs is None else args.lbfgs,
-        "threads": threads(),
+        "threads": args.threads or os.cpu_count(),
+        "resample_period": preset.resample_period,
+        "commit": commit(),
         "versions": versions(),
         "runs": runs,
         "summary": table,
@@ -77,21 +80,19 @@ def report(args, preset, source, runs):
     }
 
 
-def threads(n=None):
-    """Limit the backend to ``n`` CPU threads (if given); return the limit (timings depend on
-    it; two benchmarks sharing the 2 cores run with one thread each)."""
-    if backend_name() == "tensorflow":
-        import tensorflow as tf
-
-        if n:
-            tf.config.threading.set_intra_op_parallelism_threads(n)
-            tf.config.threading.set_inter_op_parallelism_threads(n)
-        return tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()
-    import torch
-
-    if n:
-        torch.set_num_threads(n)
-    return torch.get_num_threads()
+def commit():
+    """The git commit of the code measured (None outside a checkout)."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip()
 
 
 def main(argv=None):
@@ -127,7 +128,8 @@ def main(argv=None):
         help="source moment in nA·m (default: 0 10 0)",
     )
     args = parser.parse_args(argv)
-    threads(args.threads)
+    if args.threads:
+        set_threads(args.threads)
     head, source = ThreeShellHead(), Dipole()
     if args.position:
         source = dataclasses.replace(source, position=tuple(1e-3 * np.asarray(args.position)))
@@ -136,13 +138,13 @@ def main(argv=None):
     electrodes = fibonacci_electrodes(32, head.radius)
     preset = PRESETS[args.preset]
     if args.formulation:
-        preset = dataclasses.replace(preset, formulation=args.formulation)
+        preset = preset.replace(formulation=args.formulation)
     if args.weights:
         unknown = set(args.weights) - set(preset.weights)
         if unknown:
             known = sorted(preset.weights)
             parser.error(f"--weights: unknown terms {sorted(unknown)}; known: {known}")
-        preset = dataclasses.replace(preset, weights={**preset.weights, **args.weights})
+        preset = preset.replace(weights={**preset.weights, **args.weights})
     tag = "" if args.position is None and args.moment is None else "_source"
     name = f"eeg_ed_pinn_{backend_name()}_{args.preset}_{preset.formulation}{tag}.json"
     out, runs = args.out / name, []

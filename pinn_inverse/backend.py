@@ -165,6 +165,35 @@ def reduce_mean(x):
     return dde.backend.reduce_mean(x)
 
 
+def apply_operator(operator, field, x):
+    """``operator(x, field(x))`` on points ``x`` (numpy, (N, d)), with DeepXDE's ``dde.grad``
+    derivatives of the field available inside ``operator``: a PDE residual evaluated on an
+    analytic field instead of a network, as numpy arrays (a list if ``operator`` returns one).
+
+    ``field`` maps a backend tensor (N, d) to a tensor (N, K) with backend-neutral functions
+    (those of this module, DeepXDE's, the library's physics).
+    """
+    import deepxde as dde
+
+    def evaluate(x):
+        out = operator(x, field(x))
+        return list(out) if isinstance(out, list | tuple) else out
+
+    points = np.asarray(x, dtype=dde.config.real(np))
+    if backend_name() == "tensorflow":
+        import tensorflow as tf
+
+        out = tf.function(evaluate)(tf.constant(points))
+    else:
+        import torch
+
+        out = evaluate(torch.as_tensor(points).requires_grad_())
+    dde.grad.clear()
+    if isinstance(out, list):
+        return [to_numpy(o) for o in out]
+    return to_numpy(out)
+
+
 def adam(learning_rate):
     """The ``optimizer`` argument of ``dde.Model.compile`` for Adam at ``learning_rate``.
 

@@ -27,9 +27,9 @@ class Resampler:
     seed : int
         Seed of the stream; two seeds give different points.
     refresh : callable, optional
-        ``refresh(rng)`` is called before each draw with the stream (a ``numpy.random.
-        RandomState``), to redraw the problem's own point sets, e.g. the points of a
-        ``dde.icbc.PointSetOperatorBC`` on an interface or ``data.anchors``.
+        ``refresh(rng, data)`` is called before each draw with the stream (a ``numpy.random.
+        RandomState``) and the data, to redraw the problem's own point sets, e.g. the points
+        of a ``dde.icbc.PointSetOperatorBC`` on an interface, or ``data.anchors``.
 
     Examples
     --------
@@ -65,7 +65,7 @@ class Resampler:
         """Redraw the problem's point sets, then ``data``'s domain and boundary points."""
         with self.stream():
             if self.refresh is not None:
-                self.refresh(self.rng)
+                self.refresh(self.rng, data)
             data.resample_train_points(pde_points=True, bc_points=True)
 
     def state_dict(self, data):

@@ -68,6 +68,20 @@ class ThreeShellHead:
         r = np.linalg.norm(as_points(points, "points"), axis=1)
         return np.searchsorted(np.asarray(self.radii), r, side="left")
 
+    def shell_masks(self, x, length=1.0):
+        """Indicator of each shell, innermost first, at points ``x`` given in units of
+        ``length`` (m): a list of (N, 1) arrays of 0 and 1 that sum to 1 (points outside the
+        head count as outermost). Works on numpy arrays and backend tensors, like :meth:`sigma`.
+        """
+        r = backend.sqrt(x[:, 0:1] ** 2 + x[:, 1:2] ** 2 + x[:, 2:3] ** 2)
+        masks, below = [], 0.0
+        for radius in self.radii[:-1]:
+            inside = backend.step(radius / length - r)  # H(R_k − r): in shell k or below
+            masks.append(inside - below)
+            below = inside
+        masks.append(1.0 - below)
+        return masks
+
     def contains(self, points):
         """True where a point lies inside the head (r ≤ outer radius)."""
         return self.shell_index(points) < self.n_shells

@@ -5,7 +5,6 @@ Stages: head and source → exact potential (Legendre series) → 32 electrodes 
 metrics against the truth, next to a dipole fit and sLORETA on the same data → figures.
 """
 
-import dataclasses
 import time
 
 import numpy as np
@@ -42,23 +41,10 @@ def add_arguments(parser):
     )
 
 
-def _quick(preset):
-    """Small sizes for a demo or CI: the same recipe, fewer points and steps."""
-    return dataclasses.replace(
-        preset,
-        num_domain=400,
-        num_boundary=150,
-        num_interface=min(preset.num_interface, 80),
-        num_source=min(preset.num_source, 50),
-        iterations=60,
-        lbfgs=0,
-    )
-
-
 def run(args):
     preset = PRESETS[args.preset]
     if args.quick:
-        preset = _quick(preset)
+        preset = preset.quick()
     n = args.grid or (24 if args.quick else preset.eval_grid)
     head = ThreeShellHead()
     source = Dipole()
@@ -136,7 +122,7 @@ def run(args):
             "grid_n": n,
             "reference": "average",
             "mode": args.mode,
-            "preset": dataclasses.asdict(preset),
+            "preset": preset.asdict(),
         },
         "metrics": {
             "ed_pinn": pinn,
@@ -147,6 +133,7 @@ def run(args):
         },
         "comparison": comparison,
         "timings": {"train_s": train_time, **problem.timings},
+        "training": problem.trainer.report(),
         "figures": figures,
     }
 
