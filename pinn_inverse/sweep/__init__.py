@@ -33,7 +33,8 @@ __all__ = ["RUNNERS", "Cell", "Spec", "Summary", "aggregate", "load_spec", "repo
 
 @dataclass
 class Summary:
-    """What a sweep did: cell counts, the failed records and the report's files."""
+    """What a sweep did: cell counts, the failed records, the time the cells took
+    (``wall_s``, the report not included) and the report's files."""
 
     folder: Path
     cells: int
@@ -153,6 +154,7 @@ def run(spec, out, engine="local", workers=None, address=None, progress=True):
         interrupted = True
     finally:
         bar.bar.close()
+    wall = time.perf_counter() - begin
     failed = [records[c.key] for c in cells if records.get(c.key, {}).get("status") == "failed"]
     return Summary(
         folder=folder,
@@ -162,7 +164,7 @@ def run(spec, out, engine="local", workers=None, address=None, progress=True):
         failed=failed,
         not_run=sum(c.key not in records for c in cells),
         interrupted=interrupted,
-        wall_s=time.perf_counter() - begin,
+        wall_s=wall,
         report=write_report(spec, folder),
     )
 
