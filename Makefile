@@ -29,10 +29,15 @@ lint: $(BIN)/.installed
 docs: $(BIN)/.installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
+# The whole suite on the first backend; on the others only the tests marked `network` (they
+# build a network or use backend tensors): the rest do not depend on the backend.
 test: lint docs
-	@for backend in $(BACKENDS); do \
-		echo "=== pytest on the $$backend backend ==="; \
-		DDE_BACKEND=$$backend $(BIN)/python -m pytest $(PYTEST_ARGS) || exit 1; \
+	@first=1; for backend in $(BACKENDS); do \
+		if [ $$first = 1 ]; then select=""; what="every test"; \
+		else select="-m network"; what="the network tests"; fi; \
+		echo "=== pytest on the $$backend backend: $$what ==="; \
+		DDE_BACKEND=$$backend $(BIN)/python -m pytest $$select $(PYTEST_ARGS) || exit 1; \
+		first=0; \
 	done
 
 bench: $(BIN)/.installed

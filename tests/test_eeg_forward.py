@@ -55,6 +55,7 @@ def test_head_rejects_bad_input(kwargs, message):
         ThreeShellHead(**kwargs)
 
 
+@pytest.mark.network
 def test_sigma_is_piecewise_constant_on_numpy_and_backend_tensors():
     import deepxde as dde
 

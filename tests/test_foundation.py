@@ -58,6 +58,7 @@ def test_cache_integrity_detects_corruption(tmp_path):
         io.load_arrays(path)
 
 
+@pytest.mark.network
 def test_backend_is_supported_and_others_are_refused():
     assert backend_name() in SUPPORTED
     with pytest.raises(ValueError, match="accepted: 'tensorflow', 'pytorch'"):
@@ -92,6 +93,7 @@ def test_cli_info_reports_backend_and_threads():
     assert f"backend: {backend_name()}" in out
 
 
+@pytest.mark.network  # selects the other backend from each one
 def test_cli_backend_option_selects_the_backend():
     # the pipelines import DeepXDE when the parser is built: --backend must be set before
     other = next(name for name in SUPPORTED if name != backend_name())

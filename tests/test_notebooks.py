@@ -7,11 +7,21 @@ import pytest
 from conftest import ROOT
 from nbclient import NotebookClient
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+def _trains(path):
+    """Whether a notebook trains a network (calls ``.train(``): then it runs on every backend."""
+    notebook = nbformat.read(path, as_version=4)
+    return any(".train(" in cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+
+NOTEBOOKS = [
+    pytest.param(path, id=path.stem, marks=[pytest.mark.network] if _trains(path) else [])
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb"))
+]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS)
 def test_notebook_executes(path, tmp_path, monkeypatch):
     monkeypatch.setenv("PINN_INVERSE_QUICK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
