@@ -24,3 +24,11 @@ def fragile(seed=0, fail_on=1):
 def bad_output(seed=0):
     """Return a value that is not a number."""
     return {"value": "high"}
+
+
+def doomed(seed=0):
+    """Kill this worker process for seed 1 (as the kernel's out-of-memory killer would)."""
+    if seed == 1:
+        os.kill(os.getpid(), 9)
+    time.sleep(0.2)
+    return {"value": float(seed)}

@@ -118,6 +118,14 @@ def test_a_failed_cell_is_recorded_and_the_others_finish(tmp_path):
     assert (again.ran, again.skipped, again.exit_code) == (1, 3, 1)  # the failed one retried
 
 
+def test_a_worker_that_dies_fails_its_cell_and_the_sweep_goes_on(tmp_path):
+    spec = sweep.load_spec({"runner": "sweep_runners:doomed", "seeds": [0, 1, 2, 3]})
+    summary = sweep.run(spec, tmp_path, workers=1, progress=False)
+    assert [r["seed"] for r in summary.failed] == [1]
+    assert "worker process died" in summary.failed[0]["error"]
+    assert summary.cells - len(summary.failed) == 3 and summary.not_run == 0
+
+
 def test_cli_exits_non_zero_with_a_summary_and_a_progress_bar(tmp_path):
     path = _write_spec(
         tmp_path / "fragile.json", {"runner": "sweep_runners:fragile", "seeds": [0, 1]}
