@@ -178,7 +178,8 @@ class Trainer:
             self._compiled = index
         begin, step0 = self.done, self.model.train_state.step
         entries = len(self.model.losshistory.steps)
-        start = time.perf_counter()
+        start = callbacks[0].stage_start = time.perf_counter()
+        callbacks[0].first_step_s = None
         if self.stage.first_order:
             iterations = end - self.done
             self.model.train(
@@ -188,6 +189,7 @@ class Trainer:
             self.model.train(display_every=display_every, callbacks=callbacks[1:], verbose=0)
         seconds = time.perf_counter() - start
         taken = int(self.model.train_state.step - step0)
+        first = callbacks[0].first_step_s if self.stage.first_order else None
         self.done = end
         history = self.model.losshistory
         for step, loss in zip(history.steps[entries:], history.loss_train[entries:], strict=True):
@@ -204,7 +206,12 @@ class Trainer:
                 "optimizer": stage.optimizer,
                 "steps": taken,
                 "seconds": seconds,
-                "step_s": seconds / max(taken, 1),
+                # the first step includes building the graph (seconds on TensorFlow, for every
+                # compile): the step time is that of the others
+                "first_step_s": first,
+                "step_s": (seconds - first) / (taken - 1)
+                if first and taken > 1
+                else seconds / max(taken, 1),
             }
         )
         callbacks[0].advance_to(self.done)
@@ -239,14 +246,15 @@ class Trainer:
 
     def timings_by_optimizer(self):
         """Steps and seconds summed per optimizer: ``adam_steps``, ``adam_s``,
-        ``adam_step_s``, ``lbfgs_steps``, ``lbfgs_s`` (present for optimizers that ran)."""
+        ``adam_step_s`` (without each stage's first step, which builds the graph),
+        ``lbfgs_steps``, ``lbfgs_s``, ``lbfgs_step_s`` (present for optimizers that ran)."""
         out = {}
         for name, key in (("adam", "adam"), ("L-BFGS", "lbfgs")):
             rows = [t for t in self.timings if t["optimizer"] == name]
             if rows:
                 steps, seconds = sum(t["steps"] for t in rows), sum(t["seconds"] for t in rows)
                 out.update({f"{key}_steps": steps, f"{key}_s": seconds})
-                out[f"{key}_step_s"] = seconds / max(steps, 1)
+                out[f"{key}_step_s"] = sum(t["step_s"] * t["steps"] for t in rows) / max(steps, 1)
         return out
 
     def report(self):
@@ -274,8 +282,11 @@ class _Steps(dde.callbacks.Callback):
 
             self.bar = tqdm(total=total, desc=trainer.name, unit="step", mininterval=1.0)
         self.start = trainer.done
+        self.stage_start, self.first_step_s = None, None
 
     def on_epoch_end(self):
+        if self.first_step_s is None:
+            self.first_step_s = time.perf_counter() - self.stage_start
         trainer = self.trainer
         trainer.done += 1
         if trainer.resampler is not None and trainer.resampler.due(trainer.done):
