@@ -8,7 +8,6 @@ from pinn_inverse import backend
 from pinn_inverse.sampling import Resampler
 from pinn_inverse.training import Preset, Stage, Trainer
 
-pytestmark = pytest.mark.network
 
 
 def poisson(seed=0, period=1, weight=1.0):
@@ -44,6 +43,7 @@ def poisson(seed=0, period=1, weight=1.0):
 STAGES = [Stage("adam", 20, 1e-3), Stage("L-BFGS", 5)]
 
 
+@pytest.mark.network
 def test_points_are_redrawn_every_period_and_differ_between_seeds():
     trainer = poisson(seed=0, period=2)
     first = trainer.data.train_x_all.copy()
@@ -56,6 +56,7 @@ def test_points_are_redrawn_every_period_and_differ_between_seeds():
     np.testing.assert_array_equal(poisson(seed=0).data.train_x_all, first)  # seeded
 
 
+@pytest.mark.network
 def test_a_second_call_compiles_its_stages_again_and_counts_steps_once():
     trainer = poisson()
     trainer.train(STAGES, progress=False)
@@ -67,6 +68,7 @@ def test_a_second_call_compiles_its_stages_again_and_counts_steps_once():
     assert trainer.report()["adam_steps"] == 27
 
 
+@pytest.mark.network
 def test_stage_weights_and_variables():
     trainer = poisson()
     start = trainer.variable_values()
@@ -89,6 +91,7 @@ class Interrupt(dde.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+@pytest.mark.network
 def test_resume_after_an_interruption_ends_where_an_uninterrupted_run_does(tmp_path):
     x = np.linspace(-1, 1, 9)[:, None]
     straight = poisson()
@@ -115,6 +118,7 @@ def test_resume_after_an_interruption_ends_where_an_uninterrupted_run_does(tmp_p
     assert resumed.history[-1]["step"] == straight.history[-1]["step"]
 
 
+@pytest.mark.network
 def test_an_interrupted_call_is_continued_by_the_same_call(tmp_path):
     trainer = poisson()
     with pytest.raises(KeyboardInterrupt):
@@ -123,6 +127,7 @@ def test_an_interrupted_call_is_continued_by_the_same_call(tmp_path):
     assert trainer.done == 25 and len(trainer.schedule) == 2
 
 
+@pytest.mark.network
 def test_a_checkpoint_of_another_recipe_or_schedule_is_refused(tmp_path):
     poisson().train(STAGES, checkpoint=tmp_path, progress=False)
     with pytest.raises(ValueError, match="weights.data: 1.0 in the checkpoint, 2.0 here"):
