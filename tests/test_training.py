@@ -9,7 +9,6 @@ from pinn_inverse.sampling import Resampler
 from pinn_inverse.training import Preset, Stage, Trainer
 
 
-
 def poisson(seed=0, period=1, weight=1.0):
     """−u'' = π² sin(πx) on (−1, 1), u(±1) = 0, with a trainable source amplitude."""
     dde.config.set_random_seed(seed)
