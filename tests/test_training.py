@@ -122,8 +122,11 @@ def test_an_interrupted_call_is_continued_by_the_same_call(tmp_path):
     trainer = poisson()
     with pytest.raises(KeyboardInterrupt):
         trainer.train(STAGES, progress=False, callbacks=[Interrupt(trainer, 8)])
+    trainer.compile(Stage("L-BFGS", 2))  # a user's compile in between: Adam compiles again
     trainer.train(STAGES, progress=False)
     assert trainer.done == 25 and len(trainer.schedule) == 2
+    assert [t["optimizer"] for t in trainer.timings] == ["adam", "L-BFGS"]
+    assert trainer.timings[0]["steps"] == 12
 
 
 @pytest.mark.network

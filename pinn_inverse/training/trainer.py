@@ -77,6 +77,7 @@ class Trainer:
     def compile(self, stage):
         """Compile the model for ``stage`` (after the problem's ``stage_rule``); return the
         stage as compiled. A DeepXDE user who takes over ``model`` compiles through this."""
+        self._compiled = None  # a stage run next compiles for itself again
         stage = self.stage_rule(stage) if self.stage_rule else stage
         unknown = set(stage.weights) - set(self.loss_names)
         if unknown:

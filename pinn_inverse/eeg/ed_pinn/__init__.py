@@ -27,7 +27,8 @@ of σ∂ᵣφ imposed at points drawn on each interface. ``hard-shells`` (the de
 outputs, composed so that the scalp's zero flux and the continuity at every interface but the
 brain's hold by construction (:func:`.physics.compose_hard_shells`); the other conditions stay
 loss terms. As penalties, the scalp and interface terms compete, and the physics alone solved
-the forward problem to 20 % (99 % at the electrodes); constrained, to 0.5 % (2 %).
+the forward problem to 20 % (99 % at the electrodes); constrained, to 0.5 % (2 %), both
+measured before the collocation points were truly resampled (the benchmarks page).
 """
 
 from .modes import FreeSource, KnownSource, TrainableDipole

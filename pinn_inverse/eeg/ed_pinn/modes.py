@@ -147,8 +147,8 @@ class TrainableDipole(KnownSource):
     def stage_rule(self, stage):
         """L-BFGS trains the networks on the physics alone, for the dipole Adam has fitted:
         the data term's gradient is not the gradient of its value (:meth:`electrode_potential`),
-        which the line search assumes (measured: on every term, L-BFGS stopped early or moved
-        the dipole by up to 1 mm, either way)."""
+        which the line search assumes (measured before the points were truly resampled: on
+        every term, L-BFGS stopped early or moved the dipole by up to 1 mm, either way)."""
         if stage.optimizer != "L-BFGS":
             return stage
         return dataclasses.replace(stage, weights={**stage.weights, "data": 0.0}, variables=False)
@@ -160,8 +160,9 @@ class ReferencedData(dde.icbc.PointSetOperatorBC):
 
     The networks there are trained by the physics terms only, and a Neumann problem fixes the
     potential up to a constant; without the reference, the offset between the networks'
-    constant and the data's reference is a misfit that no dipole can remove (measured: the
-    data misfit stayed at 25 % of the data range and the dipole wandered).
+    constant and the data's reference is a misfit that no dipole can remove (measured before
+    the points were truly resampled: the data misfit stayed at 25 % of the data range and
+    the dipole wandered).
     """
 
     def error(self, X, inputs, outputs, beg, end, aux_var=None):

@@ -125,7 +125,8 @@ def moment_unit(gain, scales):
     units of σ₀R²Φ the true moment is several units (the skull attenuates the scalp potential:
     4.5 for the default dipole), so a raw moment started small needs thousands of steps at
     lr 10⁻³ to reach it (measured: 10⁻³ per step, still 2.5–4× too small after the default
-    budget, the position 5 mm off); in this unit it is O(1) for any data.
+    budget, the position 5 mm off, before the collocation points were truly resampled); in
+    this unit it is O(1) for any data.
     """
     return scales.potential / np.ptp(gain, axis=0).max() / scales.moment
 
@@ -138,7 +139,8 @@ def centred_moment(gain, measurements, scales):
 
     Adam moves a variable by about its learning rate per step: started at a tenth of the
     unit, the moment took the whole budget to grow and the position moved outwards to make
-    up for it (measured: at the truth's 0.7 after 800 steps, the position 2.5 mm off). The
+    up for it (measured before the points were truly resampled: at the truth's 0.7 after 800
+    steps, the position 2.5 mm off). The
     position still starts at the centre and is found by the ED-PINN alone.
     """
     moment = np.linalg.lstsq(gain, measurements - measurements.mean(), rcond=None)[0]
