@@ -151,6 +151,11 @@ def to_numpy(x):
     return dde.backend.to_numpy(x)
 
 
+def variable_values(variables):
+    """The current values of scalar DeepXDE variables (``dde.Variable``), as a numpy array."""
+    return np.array([float(to_numpy(v)) for v in variables])
+
+
 def as_tensor(x):
     """A numpy array as a tensor of the active backend, in DeepXDE's float precision."""
     import deepxde as dde

@@ -179,8 +179,7 @@ class Trainer:
             self._compiled = index
         begin, step0 = self.done, self.model.train_state.step
         entries = len(self.model.losshistory.steps)
-        start = callbacks[0].stage_start = time.perf_counter()
-        callbacks[0].first_step_s = None
+        start = callbacks[0].begin_stage()
         if self.stage.first_order:
             iterations = end - self.done
             self.model.train(
@@ -237,7 +236,7 @@ class Trainer:
 
     def variable_values(self):
         """Current values of the external trainable variables."""
-        return np.array([float(backend.to_numpy(v)) for v in self.variables])
+        return backend.variable_values(self.variables)
 
     def final_losses(self):
         """The last loss history entry by term name (weighted, as trained)."""
@@ -284,6 +283,11 @@ class _Steps(dde.callbacks.Callback):
             self.bar = tqdm(total=total, desc=trainer.name, unit="step", mininterval=1.0)
         self.start = trainer.done
         self.stage_start, self.first_step_s = None, None
+
+    def begin_stage(self):
+        """Start timing a stage (its first step apart); return the start time."""
+        self.stage_start, self.first_step_s = time.perf_counter(), None
+        return self.stage_start
 
     def on_epoch_end(self):
         if self.first_step_s is None:

@@ -117,7 +117,7 @@ class TrainableDipole(KnownSource):
 
     def values(self):
         """Current nondimensional position, then moment in units of ``moment_unit``."""
-        return np.array([float(backend.to_numpy(v)) for v in self.variables])
+        return backend.variable_values(self.variables)
 
     def centre(self):
         # a trainable centre may wander out of the brain: the caller draws around its

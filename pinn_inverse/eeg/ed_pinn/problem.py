@@ -28,10 +28,12 @@ class EDPINN:
     """
 
     def __init__(self, head, electrodes, measurements, mode, source_mode, preset, scales, seed,
-                 pde, laplacian_terms, moment_unit, trainer):  # fmt: skip
+                 pde, laplacian_terms, trainer):  # fmt: skip
         self.head, self.electrodes, self.measurements = head, electrodes, measurements
         self.mode, self.source_mode, self.preset = mode, source_mode, preset
-        self.scales, self.seed, self.moment_unit = scales, seed, moment_unit
+        self.scales, self.seed = scales, seed
+        # the unit of the trainable moment (dipole mode; None otherwise)
+        self.moment_unit = getattr(source_mode, "moment_unit", None)
         self.pde, self.laplacian_terms = pde, laplacian_terms  # (x, y) → nondimensional terms
         self.trainer, self.model, self.data = trainer, trainer.model, trainer.data
         self.net = self.model.net
@@ -181,7 +183,7 @@ def ed_pinn(
     dde.config.set_random_seed(seed)
     scales = Scales(length=head.radius, potential=float(np.ptp(measurements)), sigma=head.sigmas[0])
     radii, sigmas = np.asarray(head.radii) / scales.length, np.asarray(head.sigmas) / scales.sigma
-    source_mode, moment = _source_mode(mode, source, head, electrodes, measurements, scales)
+    source_mode = _source_mode(mode, source, head, electrodes, measurements, scales)
     shells, hard = preset.formulation != "single", preset.formulation == "hard-shells"
     outer = head.n_shells - 1 if shells else 0
 
@@ -305,7 +307,6 @@ def ed_pinn(
         seed=seed,
         pde=pde,
         laplacian_terms=laplacian,
-        moment_unit=moment,
         trainer=trainer,
     )
 
@@ -318,18 +319,18 @@ def _sphere_points(rng, n, radius):
 
 
 def _source_mode(mode, source, head, electrodes, measurements, scales):
-    """The mode's object, and the moment unit (``dipole`` mode; None otherwise)."""
+    """The mode's object (nondimensional)."""
     sigma0 = head.sigmas[0] / scales.sigma
     width = (source.width if source is not None else Dipole().width) / scales.length
     if mode == "free":
-        return FreeSource(), None
+        return FreeSource()
     if mode == "known":
         position = np.asarray(source.position) / scales.length
-        return KnownSource(position, np.asarray(source.moment) / scales.moment, width, sigma0), None
+        return KnownSource(position, np.asarray(source.moment) / scales.moment, width, sigma0)
     gain = leadfield(head, electrodes, np.zeros((1, 3)))  # V/(A·m), at the centre
     unit = moment_unit(gain, scales)
     start = centred_moment(gain, measurements, scales) / unit
-    return TrainableDipole(width, sigma0, unit, start), unit
+    return TrainableDipole(width, sigma0, unit, start)
 
 
 def _fingerprint(head, electrodes, measurements, source, mode, preset, seed):
