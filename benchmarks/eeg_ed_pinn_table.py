@@ -1,12 +1,16 @@
-"""The benchmarks page's ED-PINN tables, printed as Markdown from the JSON reports of
-``eeg_ed_pinn.py`` (so that no number on the page is copied by hand).
+"""The benchmarks page's ED-PINN tables, as Markdown, from the sweep folders of
+``eeg_ed_pinn.py``: the aggregate (mean ± std per backend and mode) and the records (each
+seed), so that no number on the page is copied by hand.
 
-    python benchmarks/eeg_ed_pinn_table.py benchmarks/results/eeg_ed_pinn_*_default_hard-shells.json
+    python benchmarks/eeg_ed_pinn_table.py benchmarks/results/sweeps/eeg_ed_pinn_default_hard-shells
 """
 
 import argparse
 import json
 from pathlib import Path
+
+from pinn_inverse.sweep import Spec
+from pinn_inverse.sweep.records import read_records
 
 COLUMNS = (  # key, header, scale, digits
     ("localization_error_mm", "localisation (mm)", 1, 2),
@@ -26,35 +30,51 @@ def cell(summary, scale, digits):
     return f"{mean:.{digits}f} ± {std:.{digits}f}" if summary["n"] > 1 else f"{mean:.{digits}f}"
 
 
-def tables(reports):
-    """Mean ± std per mode and backend, then localisation per seed."""
+def load(folder):
+    """A sweep folder's aggregate rows and its finished records, in the SPEC's order."""
+    folder = Path(folder)
+    saved = json.loads((folder / "spec.json").read_text())
+    spec = Spec(saved["runner"], tuple(saved["settings"]), tuple(saved["seeds"]))
+    records = read_records(folder, spec.cells())
+    ok = [records[c.key] for c in spec.cells() if records.get(c.key, {}).get("status") == "ok"]
+    rows = json.loads((folder / "aggregate.json").read_text())["rows"]
+    return rows, ok
+
+
+def tables(folders):
+    """Mean ± std per mode and backend, then localisation and RelL2 per seed."""
     head = "| mode | backend | seeds | " + " | ".join(c[1] for c in COLUMNS) + " |"
     lines = [head, "|" + "---|" * (len(COLUMNS) + 3)]
-    for report in reports:
-        for mode, summary in report["summary"].items():
-            seeds = sorted({r["seed"] for r in report["runs"] if r["mode"] == mode})
-            values = [cell(summary[key], scale, digits) for key, _, scale, digits in COLUMNS]
-            row = [mode, report["backend"], " ".join(map(str, seeds)), *values]
-            lines.append("| " + " | ".join(row) + " |")
-    lines += ["", "| mode | backend | localisation per seed (mm) | RelL2 volume per seed (%) |"]
-    lines.append("|---|---|---|---|")
-    for report in reports:
-        for mode in report["summary"]:
-            runs = sorted((r for r in report["runs"] if r["mode"] == mode), key=lambda r: r["seed"])
-            where = ", ".join(f"{r['localization_error_mm']:.2f}" for r in runs)
-            rel = ", ".join(f"{100 * r['rel_l2_volume']:.2f}" for r in runs)
-            lines.append(f"| {mode} | {report['backend']} | {where} | {rel} |")
-    return "\n".join(lines)
+    per_seed = ["| mode | backend | localisation per seed (mm) | RelL2 volume per seed (%) |"]
+    per_seed.append("|---|---|---|---|")
+    for folder in folders:
+        rows, records = load(folder)
+        for row in rows:
+            if not row["seeds"]:
+                continue
+            settings = row["settings"]
+            values = [cell(row["metrics"].get(k), scale, d) for k, _, scale, d in COLUMNS]
+            seeds = " ".join(map(str, sorted(row["seeds"])))
+            lines.append(
+                "| " + " | ".join([settings["mode"], settings["backend"], seeds, *values]) + " |"
+            )
+            runs = sorted(
+                (r for r in records if r["settings"] == settings), key=lambda r: r["seed"]
+            )
+            where = ", ".join(f"{r['metrics']['localization_error_mm']:.2f}" for r in runs)
+            rel = ", ".join(f"{100 * r['metrics']['rel_l2_volume']:.2f}" for r in runs)
+            per_seed.append(f"| {settings['mode']} | {settings['backend']} | {where} | {rel} |")
+    return "\n".join([*lines, "", *per_seed])
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("reports", type=Path, nargs="+")
+    parser.add_argument("folders", type=Path, nargs="+", help="sweep folders of eeg_ed_pinn.py")
     args = parser.parse_args(argv)
-    reports = [json.loads(path.read_text()) for path in args.reports]
-    for path, report in zip(args.reports, reports, strict=True):
-        print(f"<!-- {path.name}: commit {report.get('commit')}, source {report['source']} -->")
-    print(tables(reports))
+    for folder in args.folders:
+        bench = json.loads((folder / "benchmark.json").read_text())
+        print(f"<!-- {folder.name}: commit {bench['commit']}, settings {bench['spec']['grid']} -->")
+    print(tables(args.folders))
 
 
 if __name__ == "__main__":

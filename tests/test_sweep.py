@@ -58,6 +58,8 @@ def test_local_sweep_writes_one_record_per_cell_and_the_aggregate(tmp_path, monk
         assert record["metrics"]["loss"] == pytest.approx(cell.settings["a"] * x**2)
         assert record["metrics"]["threads"] == 1
         assert record["engine"] == "local"
+    # one fresh process per cell (two workers, six cells): no cell inherits another's imports
+    assert len({r["pid"] for r in records.values()} | {os.getpid()}) == 7
     table = json.loads((tmp_path / "aggregate.json").read_text())
     losses = [2.0 * np.random.default_rng(s).normal() ** 2 for s in (0, 1, 2)]
     row = table["rows"][1]
@@ -94,6 +96,7 @@ def test_ray_engine_gives_the_same_records_and_aggregate(tmp_path):
         assert remote[key]["engine"] == "ray"
         for field in ("settings", "seed", "status", "metrics"):
             assert remote[key][field] == local[key][field]
+    assert len({r["pid"] for r in remote.values()}) == 6  # no actor reuse: a process per cell
     tables = [json.loads((tmp_path / e / "aggregate.json").read_text()) for e in ("local", "ray")]
     assert tables[0] == tables[1]
 
@@ -211,10 +214,9 @@ def test_cell_key_depends_on_runner_settings_seed_and_version(monkeypatch):
 
 
 def test_ed_pinn_runner_is_built_in_and_its_signature_checked():
-    spec = sweep.load_spec(
-        {"runner": "ed_pinn", "grid": {"mode": ["free", "dipole"], "lbfgs": [0]}, "seeds": [0]}
-    )
-    assert spec.runner == "pinn_inverse.eeg.study:run" and len(spec.cells()) == 2
+    grid = {"backend": ["tensorflow", "pytorch"], "mode": ["free", "dipole"], "lbfgs": [0]}
+    spec = sweep.load_spec({"runner": "ed_pinn", "grid": grid, "seeds": [0]})
+    assert spec.runner == "pinn_inverse.eeg.study:run" and len(spec.cells()) == 4
     with pytest.raises(ValueError, match="does not accept width; it accepts: .*lbfgs, mode"):
         sweep.load_spec({"runner": "ed_pinn", "grid": {"width": [64]}, "seeds": [0]})
 

@@ -3,18 +3,19 @@
 ``pinn-inverse sweep`` calls :func:`run` under the built-in runner name ``ed_pinn``::
 
     runner: ed_pinn
-    grid: {mode: [free, dipole]}
+    grid: {backend: [tensorflow, pytorch], mode: [free, dipole]}
     seeds: [0, 1, 2]
 
-It is the loop body of ``benchmarks/eeg_ed_pinn.py``: the three-shell head, 32 Fibonacci
+``benchmarks/eeg_ed_pinn.py`` runs its study through it: the three-shell head, 32 Fibonacci
 electrodes, 0.5 % noise and the default smoothed dipole (or one moved by ``position_mm`` and
-``moment_nAm``), ED-PINN trained on the active DeepXDE backend, and the dipole fit and
-sLORETA on the same measurements.
+``moment_nAm``), ED-PINN trained on the DeepXDE backend ``backend`` (default: the active one),
+and the dipole fit and sLORETA on the same measurements.
 """
 
 import dataclasses
 import time
 
+from ..backend import set_backend
 from ..metrics import localization_error
 from ..validation import as_array, check_choice
 from .baselines import dipole_fit, sloreta
@@ -28,6 +29,8 @@ def run(
     seed=0,
     mode="free",
     preset="default",
+    formulation=None,
+    backend=None,
     iterations=None,
     lbfgs=None,
     position_mm=None,
@@ -42,6 +45,11 @@ def run(
         Seed of the measurement noise, the network's weights and the collocation points.
     mode : {"known", "free", "dipole"}
     preset : {"default", "paper"}
+    formulation : str, optional
+        The preset's formulation replaced (``FORMULATIONS`` of :mod:`~pinn_inverse.eeg.ed_pinn`).
+    backend : {"tensorflow", "pytorch"}, optional
+        The DeepXDE backend, set before DeepXDE is imported (a sweep runs every cell in a
+        fresh process, so one sweep can cover both); default: the active one.
     iterations, lbfgs : int, optional
         Adam steps and L-BFGS iterations (default: the preset's).
     position_mm, moment_nAm : sequence of 3 floats, optional
@@ -58,6 +66,8 @@ def run(
         ``run_s`` (with building and scoring), ``adam_step_s``, ``lbfgs_s``,
         ``dipole_fit_error_mm`` and ``sloreta_error_mm``.
     """
+    if backend is not None:
+        set_backend(backend)
     # imported here: DeepXDE starts its backend on import (seconds), and a sweep checks this
     # function's signature in the driver before any cell runs
     from .ed_pinn import PRESETS, ed_pinn
@@ -71,6 +81,8 @@ def run(
         moment = as_array(moment_nAm, "moment_nAm", shape=(3,))
         source = dataclasses.replace(source, moment=tuple(1e-9 * moment))
     recipe = PRESETS[check_choice(preset, "preset", PRESETS)]
+    if formulation is not None:
+        recipe = recipe.replace(formulation=formulation)
     if weights:
         unknown = sorted(set(weights) - set(recipe.weights))
         if unknown:

@@ -4,7 +4,9 @@ An engine is called as ``engine(cells, folder, started, finished, workers, addre
 runs every cell, calls ``started(cell)`` when one starts and ``finished(record)`` in the
 driver when its record is back; the driver writes the records. Each worker runs one cell at
 a time on one CPU thread, so that ``workers`` cells share ``workers`` cores without
-oversubscribing them.
+oversubscribing them, and in a process of its own: a cell inherits nothing from the cells that
+ran before it (a DeepXDE backend already imported, a TensorFlow graph, a global random state),
+so its record does not depend on the order or the engine the cells ran in.
 """
 
 import json
@@ -22,8 +24,9 @@ from .records import failed_record, run_cell
 def run_local(cells, folder, started, finished, workers=None, address=None):
     """Run ``cells`` on a pool of ``workers`` processes (default: one per CPU core).
 
-    Processes are spawned, not forked (a forked TensorFlow or PyTorch runtime can hang), and
-    at most ``workers`` cells are in flight, so every submitted cell is a running one. A
+    Processes are spawned, not forked (a forked TensorFlow or PyTorch runtime can hang), one
+    per cell, and at most ``workers`` cells are in flight, so every submitted cell is a
+    running one. A
     worker that dies (killed, out of memory) breaks the pool: the cells then running are
     recorded as failed, and the rest go on in a new pool.
     """
@@ -34,7 +37,11 @@ def run_local(cells, folder, started, finished, workers=None, address=None):
         while queue or running:
             if pool is None:
                 pool = ProcessPoolExecutor(
-                    workers, mp_context=context, initializer=set_threads, initargs=(1,)
+                    workers,
+                    mp_context=context,
+                    initializer=set_threads,
+                    initargs=(1,),
+                    max_tasks_per_child=1,
                 )
             while queue and len(running) < workers:
                 cell = queue.popleft()
@@ -82,7 +89,8 @@ def _trainable(config, cells):
 
 
 def run_ray(cells, folder, started, finished, workers=None, address=None):
-    """Run ``cells`` as Ray Tune trials, one CPU each, at most ``workers`` at once.
+    """Run ``cells`` as Ray Tune trials, one CPU each, at most ``workers`` at once, each in a
+    fresh worker process (no actor reuse, as in the local pool).
 
     The search space is a ``tune.grid_search`` over the cells still to run (settings ×
     seeds; finished ones are not searched again), so random draws are made once, by the
@@ -115,7 +123,7 @@ def run_ray(cells, folder, started, finished, workers=None, address=None):
         tuner = tune.Tuner(
             tune.with_resources(tune.with_parameters(_trainable, cells=by_key), {"cpu": 1}),
             param_space={"cell": tune.grid_search(list(by_key))},
-            tune_config=tune.TuneConfig(max_concurrent_trials=workers, reuse_actors=True),
+            tune_config=tune.TuneConfig(max_concurrent_trials=workers, reuse_actors=False),
             run_config=tune.RunConfig(
                 storage_path=str(Path(folder, "tune").resolve()),
                 verbose=0,
