@@ -48,3 +48,18 @@ __all__ = [
     "tikhonov",
     "transfer_matrix",
 ]
+
+
+def __getattr__(name):
+    # the EAND-ARN factories import DeepXDE and its backend, which the simulation, data and
+    # baselines do not need: loaded on first use. The package .eand_arn is callable as its
+    # factory, so ``ecg.eand_arn(data)`` builds the problem whichever of the two it finds
+    if name in ("eand_arn", "ep_dl"):
+        import importlib
+
+        package = importlib.import_module(f"{__name__}.eand_arn")
+        return package if name == "eand_arn" else package.ep_dl
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ += ["eand_arn", "ep_dl"]

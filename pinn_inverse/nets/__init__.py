@@ -7,3 +7,7 @@ Importing this package imports DeepXDE, so choose the backend first (``DDE_BACKE
 from .siren import SIREN
 
 __all__ = ["SIREN"]
+
+from .adaptive_resnet import TABLE_I, AdaptiveResNet, NetConfig, build_net  # noqa: E402
+
+__all__ += ["TABLE_I", "AdaptiveResNet", "NetConfig", "build_net"]

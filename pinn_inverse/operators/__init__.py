@@ -10,3 +10,16 @@ from .mesh_laplacian import mesh_edges, mesh_laplacian
 from .temporal import temporal_derivative
 
 __all__ = ["mesh_edges", "mesh_laplacian", "temporal_derivative"]
+
+
+def __getattr__(name):
+    # MatrixOperator (the bridge to backend tensors) imports DeepXDE and its backend, which
+    # the scipy operators above do not need: loaded on first use
+    if name == "MatrixOperator":
+        from .tensor import MatrixOperator
+
+        return MatrixOperator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ += ["MatrixOperator"]

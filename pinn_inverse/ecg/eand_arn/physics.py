@@ -1,0 +1,160 @@
+"""EAND-ARN's physics: the Aliev-Panfilov residuals (eqs. 6-8) and one object per derivative
+scheme (the paper's EP-DL_AD, EP-DL_ΔND and STND), backend-neutral.
+
+Every scheme gives, at the batch's centre frames, ``∂û/∂t``, ``∂v̂/∂t`` and the surface
+Laplacian ``Δû`` in the simulator's units (model time units, 1/m²), so that
+:func:`residuals` is eqs. (6)-(7) with the parameters and units of
+:mod:`~pinn_inverse.ecg.aliev_panfilov`, and vanishes on its simulated truth up to the
+discretisation error.
+
+- :class:`AD` (``"ad"``, EP-DL_AD): automatic differentiation in space and time. The network is
+  a function of 3D position, so its 3D Laplacian is not the surface's. The paper's EP-DL takes
+  the 3D one; here it is projected on the surface (Laplace-Beltrami of the restriction):
+  ``Δ_S f = Δf − n·(∇∇f) n − κ ∂f/∂n``, with the vertex normals ``n`` and the total curvature
+  ``κ = div n`` (2/r on a sphere) estimated from the mesh (:func:`vertex_normals`,
+  :func:`total_curvature`). It is exact for any smooth extension of the surface field (the
+  3D Laplacian is not: it vanishes on a harmonic polynomial, whose surface Laplacian is
+  −l(l+1)/r² times it), so the EP residual constrains the field on the heart and not its
+  extension off it. ``r_b = n·∇û`` (eq. 8) is kept as the paper has it; on the closed heart
+  surface eq. (3) has no boundary to hold on, and the term only asks the network's extension
+  to be constant along the normals.
+- :class:`NDSpace` (``"nd_space"``, EP-DL_ΔND): the mesh Laplacian (eq. 15) on the nodal
+  outputs, AD in time.
+- :class:`STND` (``"nd"``, the paper's STND): the mesh Laplacian and the 4th-order temporal
+  stencils (eqs. 17-18) over each centre frame's ±τ, ±2τ neighbours (one-sided at the ends).
+
+The ND schemes act on nodal values only: a closed surface has no boundary, the mesh Laplacian
+needs no boundary condition, and there is no normal derivative of nodal values to penalise, so
+they have no ``r_b`` term.
+"""
+
+import deepxde as dde
+import numpy as np
+
+from ...operators import mesh_laplacian
+from ..aliev_panfilov import reaction
+
+
+def residuals(u, v, du_dt, dv_dt, lap_u, D):
+    """Aliev-Panfilov residuals ``r_u, r_v`` (eqs. 6-7) in model time units.
+
+    ``r_u = ∂u/∂t − D Δu − k u (u − a)(1 − u) + u v`` and
+    ``r_v = ∂v/∂t − ξ(u, v) (−v − k u (u − a − 1))``, the reaction terms of
+    :func:`~pinn_inverse.ecg.aliev_panfilov.reaction` (numpy arrays or backend tensors).
+
+    Parameters
+    ----------
+    u, v : array or tensor
+        Normalised potential and recovery variable.
+    du_dt, dv_dt : array or tensor
+        Their time derivatives (per model time unit).
+    lap_u : array or tensor
+        Surface Laplacian of u (1/m²).
+    D : float
+        Diffusion coefficient (m² per model time unit).
+    """
+    react_u, react_v = reaction(u, v)
+    return du_dt - D * lap_u - react_u, dv_dt - react_v
+
+
+def vertex_normals(vertices, faces):
+    """Unit outward normals at the nodes: the area-weighted mean of the adjacent faces'."""
+    cross = np.cross(
+        vertices[faces[:, 1]] - vertices[faces[:, 0]], vertices[faces[:, 2]] - vertices[faces[:, 0]]
+    )
+    normals = np.zeros_like(vertices, dtype=float)
+    for k in range(3):
+        np.add.at(normals, faces[:, k], cross)
+    return normals / np.linalg.norm(normals, axis=1, keepdims=True)
+
+
+def total_curvature(vertices, faces, normals):
+    """Sum of the principal curvatures κ = div n at the nodes (1/m; 2/r on a sphere of
+    radius r), from the cotangent Laplacian of the positions: ``Δ_S x = −κ n``."""
+    lap = mesh_laplacian(vertices, faces, "cotangent")
+    return -np.einsum("ij,ij->i", lap @ vertices, normals)
+
+
+class _Scheme:
+    name = None
+    loss_names = ("r_u", "r_v")
+    stencil = False  # whether the batch carries each centre's temporal neighbours
+
+    def __init__(self, D, scales, laplacian=None):
+        self.D, self.scales, self.laplacian = float(D), scales, laplacian
+
+    def residuals(self, batch):
+        """The scheme's residual tensors at the batch's centres, one per ``loss_names``."""
+        raise NotImplementedError
+
+
+def _ad_time(batch, component, scales):
+    """∂/∂t of an output at the centres by AD, in model time units (t̃ = (t − t₀)/T_half − 1)."""
+    dt = dde.grad.jacobian(batch.outputs, batch.inputs, i=component, j=3)
+    return batch.centres(batch.per_node(dt)) / scales.time
+
+
+class STND(_Scheme):
+    """``"nd"``: mesh Laplacian (eq. 15) and temporal stencils (eqs. 17-18); no AD."""
+
+    name = "nd"
+    stencil = True
+
+    def residuals(self, batch):
+        u, v = batch.centres(batch.u), batch.centres(batch.v)
+        du_dt = dde.backend.matmul(batch.u, batch.stencil)  # eqs. (17)-(18), rows at the centres
+        dv_dt = dde.backend.matmul(batch.v, batch.stencil)
+        return list(residuals(u, v, du_dt, dv_dt, self.laplacian(u), self.D))
+
+
+class NDSpace(_Scheme):
+    """``"nd_space"``: mesh Laplacian (eq. 15), AD in time."""
+
+    name = "nd_space"
+
+    def residuals(self, batch):
+        u, v = batch.centres(batch.u), batch.centres(batch.v)
+        du_dt, dv_dt = _ad_time(batch, 0, self.scales), _ad_time(batch, 1, self.scales)
+        return list(residuals(u, v, du_dt, dv_dt, self.laplacian(u), self.D))
+
+
+class AD(_Scheme):
+    """``"ad"``: AD in space and time, the surface-projected Laplacian, and ``r_b``.
+
+    ``normals`` (N, 3) and ``curvature`` (N,) (1/m) are the nodes', e.g. from
+    :func:`vertex_normals` and :func:`total_curvature`.
+    """
+
+    name = "ad"
+    loss_names = ("r_u", "r_v", "r_b")
+
+    def __init__(self, D, scales, normals, curvature):
+        super().__init__(D, scales)
+        real = dde.config.real(np)
+        self.normals = [np.asarray(normals[:, k : k + 1], dtype=real) for k in range(3)]
+        # nondimensional κ: per length scale
+        self.curvature = np.asarray(curvature[:, None] * scales.length, dtype=real)
+
+    def surface_terms(self, batch):
+        """(Δ_S û, n·∇û) at the centres, nondimensional (per length scale² and per length)."""
+        x, y = batch.inputs, batch.outputs
+        n = self.normals
+        grad = [batch.per_node(dde.grad.jacobian(y, x, i=0, j=k)) for k in range(3)]
+        normal = sum(n[k] * grad[k] for k in range(3))
+        hess = [[batch.per_node(dde.grad.hessian(y, x, component=0, i=k, j=m))
+                 for m in range(3)] for k in range(3)]  # fmt: skip
+        laplacian = sum(hess[k][k] for k in range(3))
+        along_n = sum(n[k] * n[m] * hess[k][m] for k in range(3) for m in range(3))
+        surface = laplacian - along_n - self.curvature * normal
+        return batch.centres(surface), batch.centres(normal)
+
+    def residuals(self, batch):
+        u, v = batch.centres(batch.u), batch.centres(batch.v)
+        du_dt, dv_dt = _ad_time(batch, 0, self.scales), _ad_time(batch, 1, self.scales)
+        lap, normal = self.surface_terms(batch)
+        lap = lap / self.scales.length**2
+        r_u, r_v = residuals(u, v, du_dt, dv_dt, lap, self.D)
+        return [r_u, r_v, normal]  # eq. (8), per length scale
+
+
+SCHEMES = {scheme.name: scheme for scheme in (AD, NDSpace, STND)}

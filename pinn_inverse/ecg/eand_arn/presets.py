@@ -1,0 +1,31 @@
+"""EAND-ARN's named training recipe."""
+
+from dataclasses import dataclass
+
+from ...training import Preset as TrainingPreset
+
+
+@dataclass(frozen=True)
+class Preset(TrainingPreset):
+    """An EAND-ARN / EP-DL training recipe (:class:`pinn_inverse.training.Preset` plus the
+    batch).
+
+    ``n_slices`` centre frames (all heart nodes at each, with their stencil neighbours for
+    the temporal stencils) are drawn every ``resample_period`` Adam steps; ``iterations`` Adam
+    steps at ``learning_rate``, then ``lbfgs`` L-BFGS iterations on the last batch.
+    ``laplacian`` is the mesh Laplacian of the ND schemes (``"fdm"``: eq. 15, the one the
+    simulator uses). The loss weights come from the factory's ``lam`` (eq. 4), not from
+    ``weights``.
+    """
+
+    learning_rate: float = 1e-3
+    iterations: int = 3000
+    n_slices: int = 8
+    laplacian: str = "fdm"
+
+    def quick(self):
+        """The same recipe at test sizes: 4 slices, 30 Adam steps, no L-BFGS."""
+        return self.replace(n_slices=min(self.n_slices, 4), iterations=30, lbfgs=0)
+
+
+PRESETS = {"default": Preset()}
