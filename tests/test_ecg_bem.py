@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
+import scipy.integrate
 import trimesh
 
-from pinn_inverse.ecg.bem import transfer_matrix
+from pinn_inverse.ecg.bem import linear_single_layer, transfer_matrix
 from pinn_inverse.ecg.geometry import check_nested, check_surface
 
 A_RADIUS, B_RADIUS = 1.0, 2.0
@@ -86,3 +87,69 @@ def test_harmonic_gain_error_shrinks_under_refinement(fine):
 def test_transfer_matrix_needs_a_checked_geometry():
     with pytest.raises(TypeError, match="Geometry"):
         transfer_matrix((np.zeros((4, 3)), np.zeros((4, 3), dtype=int)))
+
+
+# An ECGSim heart triangle (angles 173.8°, 4.2°, 2.1°) and a 19 mm triangle
+NEEDLE = np.array(
+    [[0.0336, -0.004, -0.0326], [0.0315, 0.0036, -0.0345], [0.0395, -0.0191, -0.0294]]
+)
+PLAIN = np.array([[0.0, 0.0, 0.0], [0.019, 0.0, 0.0], [0.006, 0.016, 0.0]])
+
+
+def reference_single_layer(point, corners):
+    """∫ N_k / |r − r₀| dS by adaptive scipy quadrature, about the corner nearest r₀."""
+    start = np.argmin(np.linalg.norm(corners - point, axis=1))
+    a, b, c = np.roll(corners, -start, axis=0)
+    area2 = np.linalg.norm(np.cross(b - a, c - a))
+    out = np.empty(3)
+    for k in range(3):
+        # Duffy coordinates r = a + u (b − a) + u v (c − b): Jacobian u · 2A
+        hats = (lambda u, v: 1 - u, lambda u, v: u * (1 - v), lambda u, v: u * v)[k]
+
+        def integrand(v, u, hat=hats):
+            r = a + u * (b - a) + u * v * (c - b)
+            return hat(u, v) * u * area2 / np.linalg.norm(r - point)
+
+        out[(start + k) % 3] = scipy.integrate.dblquad(
+            integrand, 0, 1, 0, 1, epsabs=0, epsrel=1e-11
+        )[0]
+    return out
+
+
+def test_needle_triangle_angles():
+    edges = [np.roll(NEEDLE, -k, axis=0) for k in range(3)]
+    angles = [
+        np.degrees(np.arccos((b - a) @ (c - a) / np.linalg.norm(b - a) / np.linalg.norm(c - a)))
+        for a, b, c in edges
+    ]
+    assert np.allclose(angles, [173.77, 4.18, 2.05], atol=0.01)
+
+
+@pytest.mark.parametrize("corner", [0, 1, 2])
+def test_singular_integral_on_a_needle_triangle(corner):
+    # the collocation node is a corner of the triangle (the 1/R singularity is integrable)
+    exact = reference_single_layer(NEEDLE[corner], NEEDLE)
+    ours = linear_single_layer(NEEDLE[corner][None], NEEDLE, np.array([[0, 1, 2]]))[0, 0]
+    assert np.allclose(ours, exact, rtol=1e-7, atol=0), (ours, exact)
+
+
+@pytest.mark.parametrize(
+    "offset", [[0.0095, 0.0, 0.0006], [0.0095, -0.0006, 0.0], [0.008, 0.005, 0.0006]]
+)
+def test_near_singular_integral(offset):
+    # 0.6 mm above an edge's midpoint, 0.6 mm beside it in the plane, 0.6 mm above the inside
+    point = np.array(offset)
+    exact = reference_single_layer(point, PLAIN)
+    ours = linear_single_layer(point[None], PLAIN, np.array([[0, 1, 2]]))[0, 0]
+    assert np.allclose(ours, exact, rtol=1e-7, atol=0), (ours, exact)
+
+
+def test_single_layer_far_field_and_sum():
+    # far away the hats integrate to area / 3 / distance; the three sum to ∫ 1/R dS
+    point = np.array([[0.4, -0.3, 1.2]])
+    ours = linear_single_layer(point, PLAIN, np.array([[0, 1, 2]]))[0, 0]
+    exact = reference_single_layer(point[0], PLAIN)
+    assert np.allclose(ours, exact, rtol=1e-9, atol=0)
+    area = 0.5 * np.linalg.norm(np.cross(PLAIN[1] - PLAIN[0], PLAIN[2] - PLAIN[0]))
+    distance = np.linalg.norm(point[0] - PLAIN.mean(axis=0))
+    assert ours.sum() == pytest.approx(area / distance, rel=1e-3)

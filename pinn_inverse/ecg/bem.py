@@ -8,9 +8,10 @@ on either surface (Barr, Ramsey & Spach 1977, with linear elements),
 
 where dΩ is the solid angle of a surface element seen from r₀ (normals outward of each closed
 surface) and Ω(r₀) is the solid angle subtended by the volume conductor at r₀. Potentials are
-linear on each triangle; the solid-angle weights of a linear triangle are exact (de Munck
-1992), the single-layer integrals use a 7-point Gauss rule, or a Duffy transform on triangles
-that contain r₀. Ω(r₀) is not computed from geometry: it is set so that a constant potential
+linear on each triangle; both the solid-angle weights (de Munck 1992) and the single-layer
+integrals (Wilton et al. 1984) of a linear triangle are closed forms, exact for every
+collocation node however close to, or on, the triangle and however badly shaped it is. Ω(r₀)
+is not computed from geometry: it is set so that a constant potential
 solves the discrete equations exactly ("auto solid angle"), which makes every row of the
 transfer matrix sum to one. Eliminating Γ and the torso potentials gives R with
 ``φ_B = R φ_H``.
@@ -21,16 +22,7 @@ import scipy.sparse as sp
 from tqdm.auto import tqdm
 
 from ..validation import check_int
-from .geometry import Geometry, triangle_areas
-
-# Dunavant's degree-5 rule on a triangle: barycentric coordinates and weights (sum 1)
-_A1, _B1, _A2, _B2 = 0.059715871789770, 0.470142064105115, 0.797426985353087, 0.101286507323456
-_GAUSS_BARY = np.array(
-    [[1 / 3, 1 / 3, 1 / 3]]
-    + [[_A1, _B1, _B1], [_B1, _A1, _B1], [_B1, _B1, _A1]]
-    + [[_A2, _B2, _B2], [_B2, _A2, _B2], [_B2, _B2, _A2]]
-)
-_GAUSS_W = np.array([0.225] + [0.132394152788506] * 3 + [0.125939180544827] * 3)
+from .geometry import Geometry
 
 
 def transfer_matrix(geometry, chunk=64, progress=False):
@@ -70,7 +62,7 @@ def transfer_matrix(geometry, chunk=64, progress=False):
     for start in tqdm(blocks, desc="BEM", disable=not progress):
         idx = np.arange(start, min(start + chunk, nb + nh))
         K[idx] = _double_layer(points[idx], points, faces, sign)
-        G[idx] = _single_layer(points[idx], idx, points, heart_faces, nb)
+        G[idx] = _single_layer(points[idx], points, heart_faces, nb)
     # auto solid angle: rows of (Ω I − K) sum to zero, so constants are exact
     A = -K
     A[np.diag_indices_from(A)] += K.sum(axis=1)
@@ -144,20 +136,10 @@ def _edge_log(rk, lk, rk1, lk1):
     return np.log(num / den) / size
 
 
-def _single_layer(points, point_ids, vertices, faces, offset):
+def _single_layer(points, vertices, faces, offset):
     """∫ N_j / |r − r₀| dS over the heart triangles for each point, as ``(n_points, n_heart)``."""
     n_heart = len(vertices) - offset
-    corners = vertices[faces]
-    areas = triangle_areas(vertices, faces)
-    quad = np.einsum("qk,tkd->tqd", _GAUSS_BARY, corners)
-    dist = np.linalg.norm(quad[None] - points[:, None, None], axis=3)
-    # per (point, triangle, corner): Σ_q w_q N_k(q) / |q − r₀|, times the area
-    local = np.einsum("ptq,q,qk->ptk", 1.0 / dist, _GAUSS_W, _GAUSS_BARY) * areas[None, :, None]
-    own = faces[None] == point_ids[:, None, None]
-    hit_p, hit_t = np.nonzero(own.any(axis=2))
-    if hit_p.size:
-        corner = np.argmax(own[hit_p, hit_t], axis=1)
-        local[hit_p, hit_t] = _duffy(corners[hit_t], corner)
+    local = linear_single_layer(points, vertices, faces)
     out = np.zeros((len(points), n_heart))
     for k in range(3):
         incidence = sp.csr_matrix(
@@ -168,28 +150,90 @@ def _single_layer(points, point_ids, vertices, faces, offset):
     return out
 
 
-_DUFFY_U, _DUFFY_UW = np.polynomial.legendre.leggauss(4)
-_DUFFY_V, _DUFFY_VW = np.polynomial.legendre.leggauss(12)
+def linear_single_layer(points, vertices, faces):
+    """Exact ∫_T N_k(r) / |r − r₀| dS of each linear hat function N_k over each triangle T.
 
+    Closed form of Wilton et al. (1984) and Graglia (1993): with ρ the projection of r₀ on the
+    triangle's plane, d its height above it, and for each edge i its outward in-plane normal
+    û_i, signed end positions l∓_i along it, distance t⁰_i from ρ, R⁰_i = √(t⁰_i² + d²) and
+    end distances R∓_i,
 
-def _duffy(corners, singular):
-    """∫ N_k / |r − corner_s| dS on triangles whose corner ``s`` is the collocation point.
+        ∫ 1 / R dS = Σ_i t⁰_i f_i − |d| Σ_i β_i,     ∫ (ρ' − ρ) / R dS = ½ Σ_i û_i (R⁰_i² f_i
+        + l⁺_i R⁺_i − l⁻_i R⁻_i),     f_i = ln((R⁺_i + l⁺_i) / (R⁻_i + l⁻_i)),
 
-    The Duffy map r = A + u (B − A) + u v (C − B), (u, v) ∈ [0, 1]², cancels the 1/|r − A|
-    singularity (Jacobian 2 area u, distance u |B − A + v (C − B)|), leaving a smooth integrand
-    that Gauss-Legendre integrates to machine precision.
+    and N_k is linear, so ∫ N_k / R = N_k(ρ) ∫ 1 / R + ∇N_k · ∫ (ρ' − ρ) / R. Exact for every
+    point: on a triangle's corner (the singular integrals of collocation), close to a triangle
+    it does not touch, on needle-shaped triangles, where fixed quadrature rules fail.
+
+    Parameters
+    ----------
+    points : ndarray, shape (n_points, 3)
+        Observation points r₀ (m).
+    vertices : ndarray, shape (n_vertices, 3)
+        Triangle corners (m).
+    faces : ndarray of int, shape (n_faces, 3)
+        Triangles.
+
+    Returns
+    -------
+    ndarray, shape (n_points, n_faces, 3)
+        The integral for each point, triangle and corner k (m).
     """
-    order = (singular[:, None] + np.arange(3)[None]) % 3
-    a, b, c = (corners[np.arange(len(corners)), order[:, k]] for k in range(3))
-    u = 0.5 * (_DUFFY_U + 1)
-    v = 0.5 * (_DUFFY_V + 1)
-    w = np.outer(_DUFFY_UW, _DUFFY_VW) / 4.0
-    area2 = np.linalg.norm(np.cross(b - a, c - a), axis=1)
-    direction = (b - a)[:, None] + v[None, :, None] * (c - b)[:, None]
-    inv_len = 1.0 / np.linalg.norm(direction, axis=2)
-    # hat functions at the Duffy points: N_a = 1 − u, N_b = u (1 − v), N_c = u v
-    hats = np.stack([np.outer(1 - u, np.ones_like(v)), np.outer(u, 1 - v), np.outer(u, v)], axis=-1)
-    values = np.einsum("uv,tv,uvk->tk", w, inv_len, hats) * area2[:, None]
-    out = np.empty_like(values)
-    out[np.arange(len(corners))[:, None], order] = values
+    corners = vertices[faces]
+    normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    area2 = np.linalg.norm(normal, axis=1)
+    normal = normal / area2[:, None]
+    height = np.einsum("ptk,tk->pt", points[:, None] - corners[None, :, 0], normal)
+    rho = points[:, None] - height[..., None] * normal[None]
+    abs_h = np.abs(height)
+    total = np.zeros(height.shape)
+    moment = np.zeros(height.shape + (3,))
+    for i in range(3):
+        start, end = corners[:, i], corners[:, (i + 1) % 3]
+        length = np.linalg.norm(end - start, axis=1)
+        along = (end - start) / length[:, None]
+        outward = np.cross(along, normal)
+        l_minus = np.einsum("ptk,tk->pt", start[None] - rho, along)
+        l_plus = l_minus + length
+        t0 = np.einsum("ptk,tk->pt", start[None] - rho, outward)
+        r0_sq = t0**2 + height**2
+        r_minus = np.linalg.norm(points[:, None] - start[None], axis=2)
+        r_plus = np.linalg.norm(points[:, None] - end[None], axis=2)
+        f, degenerate = _edge_potential(l_minus, l_plus, r_minus, r_plus, r0_sq, length)
+        beta = np.arctan2(t0 * l_plus, r0_sq + abs_h * r_plus) - np.arctan2(
+            t0 * l_minus, r0_sq + abs_h * r_minus
+        )
+        total += np.where(degenerate, 0.0, t0 * f - abs_h * beta)
+        moment += 0.5 * (r0_sq * f + l_plus * r_plus - l_minus * r_minus)[..., None] * outward[None]
+    out = np.empty(height.shape + (3,))
+    for k in range(3):
+        # ∇N_k = n × (c_{k+2} − c_{k+1}) / 2A, N_k(ρ) = 1 + ∇N_k · (ρ − c_k)
+        gradient = np.cross(normal, corners[:, (k + 2) % 3] - corners[:, (k + 1) % 3])
+        gradient /= area2[:, None]
+        hat = 1.0 + np.einsum("ptk,tk->pt", rho - corners[None, :, k], gradient)
+        out[..., k] = hat * total + np.einsum("ptk,tk->pt", moment, gradient)
     return out
+
+
+def _edge_potential(l_minus, l_plus, r_minus, r_plus, r0_sq, length):
+    """f = ln((R⁺ + l⁺) / (R⁻ + l⁻)) without cancellation, and where it vanishes from the sums.
+
+    R + l is computed as R⁰² / (R − l) where l < 0, so a point near an edge's line (a needle
+    triangle's long edge seen from its obtuse corner) keeps full precision. On the line itself
+    (R⁰ = 0) every term f enters is multiplied by t⁰ or R⁰², whose limit is zero.
+    """
+    degenerate = r0_sq <= (1e-12 * length) ** 2
+    safe = np.where(degenerate, 1.0, r0_sq)
+    before = l_plus <= 0
+    after = l_minus >= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.where(
+            after,
+            np.log((r_plus + l_plus) / (r_minus + l_minus)),
+            np.where(
+                before,
+                np.log((r_minus - l_minus) / (r_plus - l_plus)),
+                np.log((r_plus + l_plus) * (r_minus - l_minus) / safe),
+            ),
+        )
+    return np.where(degenerate, 0.0, f), degenerate
