@@ -5,15 +5,19 @@ import pytest
 import trimesh
 
 from pinn_inverse.ecg.geometry import (
+    MeshQualityWarning,
     Surface,
     cap_holes,
     check_nested,
     check_surface,
     enclosed_volume,
     load_default_geometry,
+    load_ecgsim_geometry,
     read_pts_fac,
     read_surface,
     read_tri,
+    subdivide,
+    triangle_angles,
     winding_numbers,
 )
 
@@ -54,11 +58,12 @@ def test_readers_on_real_geometries(shared_data):
     )
     check_nested(heart, torso)
     ecgsim = shared_data / "ecg" / "ecgsim"
-    heart = read_tri(ecgsim / "heart.tri", name="heart")
+    with pytest.warns(MeshQualityWarning):
+        heart = read_tri(ecgsim / "heart.tri", name="heart")
     torso = read_tri(ecgsim / "thorax.tri", name="thorax")
     assert (heart.n_nodes, torso.n_nodes) == (257, 300)
     check_nested(heart, torso)
-    with pytest.raises(ValueError, match="inward"):
+    with pytest.raises(ValueError, match="inward"), pytest.warns(MeshQualityWarning):
         read_tri(ecgsim / "heart.tri", clockwise=False)
 
 
@@ -152,3 +157,51 @@ def test_ecgitool_sock_is_open_and_capped(shared_data):
     # the file's transfer matrix rows sum to about -1 (a physical one: +1), so its ep and
     # bspm have opposite polarity; benchmarks/ecg_utah.py accounts for it
     assert np.allclose(data.ftm.sum(axis=1), -1.0, atol=0.1)
+
+
+def test_needle_triangles_are_warned_about(shared_data):
+    with pytest.warns(MeshQualityWarning) as record:
+        heart = read_tri(shared_data / "ecg" / "ecgsim" / "heart.tri", name="ECGSim heart")
+    (message,) = [str(w.message) for w in record]
+    assert "ECGSim heart has 16 badly shaped triangles" in message
+    assert "173.8°" in message and "over 150°" in message
+    assert np.count_nonzero(triangle_angles(heart.vertices, heart.faces).max(axis=1) > 150) == 16
+
+
+def test_triangle_angles_sum_to_180_and_a_clean_sphere_gets_no_warning(recwarn):
+    v, f = sphere()
+    angles = triangle_angles(v, f)
+    assert np.allclose(angles.sum(axis=1), 180.0)
+    right = triangle_angles(np.array([[0.0, 0, 0], [1, 0, 0], [0, 2, 0]]), np.array([[0, 1, 2]]))
+    assert np.allclose(right, [[90.0, np.degrees(np.arctan(2)), np.degrees(np.arctan(0.5))]])
+    check_surface(v, f)
+    assert not [w for w in recwarn if issubclass(w.category, MeshQualityWarning)]
+
+
+def test_subdivide_keeps_the_surface_and_its_nodes():
+    v, f = sphere(1.0, 1)
+    surface = check_surface(v, f)
+    twice = subdivide(surface, 2)
+    assert len(twice.faces) == 16 * len(f) and twice.n_nodes == 642  # 42 -> 162 -> 642
+    assert np.array_equal(twice.vertices[: len(v)], v)  # original nodes first, unchanged
+    # flat subdivision: same enclosed volume and area, new nodes on the old triangles
+    assert enclosed_volume(twice.vertices, twice.faces) == pytest.approx(
+        enclosed_volume(v, f), rel=1e-12
+    )
+    assert np.allclose(winding_numbers(twice.vertices[len(v) :] * 0.999, surface), 1.0)
+    assert subdivide(surface, 0) is surface
+    with pytest.raises(TypeError, match="Surface"):
+        subdivide(v, 1)
+    with pytest.raises(ValueError, match="levels"):
+        subdivide(surface, -1)
+
+
+def test_ecgsim_geometry_loader(shared_data, tmp_path):
+    with pytest.warns(MeshQualityWarning):
+        geometry = load_ecgsim_geometry(shared_data / "ecg" / "ecgsim")
+    assert (geometry.heart.n_nodes, geometry.torso.n_nodes) == (1022, 1194)
+    with pytest.warns(MeshQualityWarning):
+        native = load_ecgsim_geometry(shared_data / "ecg" / "ecgsim", 0)
+    assert (native.heart.n_nodes, native.torso.n_nodes) == (257, 300)
+    with pytest.raises(ValueError, match="heart.tri"):
+        load_ecgsim_geometry(tmp_path)

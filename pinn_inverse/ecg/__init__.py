@@ -15,14 +15,18 @@ from .bem import transfer_matrix
 from .data import NOISE_LEVELS, EcgData, add_noise, benchmark_data
 from .geometry import (
     Geometry,
+    MeshQualityWarning,
     Surface,
     cap_holes,
     check_nested,
     check_surface,
     load_default_geometry,
+    load_ecgsim_geometry,
     read_pts_fac,
     read_surface,
     read_tri,
+    subdivide,
+    triangle_angles,
 )
 
 __all__ = [
@@ -47,6 +51,10 @@ __all__ = [
     "stre",
     "tikhonov",
     "transfer_matrix",
+    "MeshQualityWarning",
+    "load_ecgsim_geometry",
+    "subdivide",
+    "triangle_angles",
 ]
 
 

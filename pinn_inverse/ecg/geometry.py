@@ -1,18 +1,27 @@
 """Heart and torso surfaces: readers, checks and the default geometry.
 
 A surface is a :class:`Surface` of vertices (m) and 0-based triangles. Every reader returns a
-checked one: closed, consistently oriented with outward normals, no degenerate triangles.
-:func:`check_nested` checks that the heart lies strictly inside the torso.
+checked one: closed, consistently oriented with outward normals, no degenerate triangles
+(and a :class:`MeshQualityWarning` on needle-shaped ones). :func:`check_nested` checks that
+the heart lies strictly inside the torso; :func:`subdivide` refines a surface without moving
+it.
 """
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..validation import as_array, as_points, check_positive
+from ..validation import as_array, as_points, check_int, check_positive
 
 GEOMETRY_DIR = Path(__file__).resolve().parents[2] / "geometries"
+# triangles with a larger angle (degrees) are needles: check_surface warns about them
+MAX_ANGLE = 150.0
+
+
+class MeshQualityWarning(UserWarning):
+    """A surface is valid but has badly shaped triangles that cost accuracy."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,19 @@ def triangle_areas(vertices, faces):
     e1 = vertices[faces[:, 1]] - vertices[faces[:, 0]]
     e2 = vertices[faces[:, 2]] - vertices[faces[:, 0]]
     return 0.5 * np.linalg.norm(np.cross(e1, e2), axis=1)
+
+
+def triangle_angles(vertices, faces):
+    """Interior angle of each triangle at each of its corners (degrees), shape ``(m, 3)``."""
+    corners = vertices[faces]
+    out = np.empty(faces.shape)
+    for k in range(3):
+        a = corners[:, (k + 1) % 3] - corners[:, k]
+        b = corners[:, (k + 2) % 3] - corners[:, k]
+        # atan2 of |a × b| and a · b stays accurate for angles near 0° and 180°
+        cross = np.linalg.norm(np.cross(a, b), axis=1)
+        out[:, k] = np.degrees(np.arctan2(cross, np.einsum("ij,ij->i", a, b)))
+    return out
 
 
 def solid_angles(points, vertices, faces):
@@ -88,7 +110,9 @@ def check_surface(vertices, faces, name="surface"):
 
     Checks: indices in range, no degenerate triangles, closed (every edge shared by exactly two
     triangles), consistently oriented (every edge traversed once in each direction) and
-    outward (positive enclosed volume).
+    outward (positive enclosed volume). Triangles with an angle over ``MAX_ANGLE`` (150°) are
+    accepted with a :class:`MeshQualityWarning`: they are valid, but integrals on them are
+    hard and the potentials they carry are poorly resolved.
     """
     vertices = as_points(vertices, f"{name} vertices")
     faces = as_array(faces, f"{name} faces", shape=(None, 3), dtype=np.int64)
@@ -105,6 +129,7 @@ def check_surface(vertices, faces, name="surface"):
     bad = np.flatnonzero(areas <= 1e-12 * scale**2)
     if bad.size:
         raise ValueError(f"{name} has {bad.size} degenerate (zero-area) triangles, e.g. {bad[:5]}")
+    _warn_needles(vertices, faces, name)
     directed = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
     undirected, counts = np.unique(np.sort(directed, axis=1), axis=0, return_counts=True)
     if np.any(counts != 2):
@@ -124,6 +149,60 @@ def check_surface(vertices, faces, name="surface"):
             "order of every triangle (faces[:, ::-1])"
         )
     return Surface(vertices, faces)
+
+
+def _warn_needles(vertices, faces, name):
+    largest = triangle_angles(vertices, faces).max(axis=1)
+    needles = np.flatnonzero(largest > MAX_ANGLE)
+    if needles.size:
+        worst = needles[np.argmax(largest[needles])]
+        warnings.warn(
+            f"{name} has {needles.size} badly shaped triangles with an angle over "
+            f"{MAX_ANGLE:g}° (worst: {largest[worst]:.1f}° in triangle {worst}); they are "
+            "accepted, but remeshing the surface would make BEM and surface PDEs on it more "
+            "accurate",
+            MeshQualityWarning,
+            stacklevel=3,
+        )
+
+
+def subdivide(surface, levels=1, name="surface"):
+    """Split every triangle into four at its edge midpoints, ``levels`` times.
+
+    The surface does not move (the new nodes are edge midpoints, not smoothed), so a solution
+    on the same geometry converges under repeated subdivision. The original nodes keep their
+    indices; each level appends one node per edge.
+
+    Parameters
+    ----------
+    surface : Surface
+        A checked surface.
+    levels : int
+        Number of subdivisions (0 returns the surface itself); each multiplies the triangles
+        by 4 and the nodes by about 4.
+    name : str
+        Name used in warnings and error messages.
+
+    Returns
+    -------
+    Surface
+    """
+    if not isinstance(surface, Surface):
+        raise TypeError(f"surface must be a Surface, got {type(surface).__name__}")
+    levels = check_int(levels, "levels", minimum=0)
+    vertices, faces = surface.vertices, surface.faces
+    if levels == 0:
+        return surface
+    for _ in range(levels):
+        edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+        unique, inverse = np.unique(np.sort(edges, axis=1), axis=0, return_inverse=True)
+        ab, bc, ca = len(vertices) + inverse.reshape(3, -1)
+        a, b, c = faces.T
+        vertices = np.concatenate([vertices, vertices[unique].mean(axis=1)])
+        faces = np.concatenate(
+            [np.stack(t, axis=1) for t in ((a, ab, ca), (ab, b, bc), (ca, bc, c), (ab, bc, ca))]
+        )
+    return check_surface(vertices, faces, name)
 
 
 def enclosed_volume(vertices, faces):
@@ -245,6 +324,39 @@ def load_default_geometry():
     )
     torso = read_pts_fac(
         GEOMETRY_DIR / "ecg_torso.pts", GEOMETRY_DIR / "ecg_torso.fac", name="default torso"
+    )
+    return check_nested(heart, torso)
+
+
+def load_ecgsim_geometry(folder, subdivisions=1, torso_subdivisions=None):
+    """ECGSim's ventricles (``heart.tri``, 257 nodes) inside its thorax (``thorax.tri``).
+
+    Parameters
+    ----------
+    folder : path
+        The folder holding ECGSim's ``heart.tri`` and ``thorax.tri`` (m, clockwise triangles).
+    subdivisions : int
+        Midpoint subdivisions of the heart (:func:`subdivide`): 1 gives 1022 nodes, close to
+        the EAND-ARN paper's 1094; each level also quarters the transfer matrix's error.
+    torso_subdivisions : int, optional
+        Midpoint subdivisions of the thorax (300 nodes; 1 gives 1194); default: the same as
+        the heart's.
+
+    Returns
+    -------
+    Geometry
+        Checked, with the heart strictly inside the thorax. ECGSim's heart has 16 needle
+        triangles (up to 173.8°): reading it gives a :class:`MeshQualityWarning`.
+    """
+    folder = Path(folder)
+    for file in ("heart.tri", "thorax.tri"):
+        if not (folder / file).is_file():
+            raise ValueError(f"{folder} has no {file}; pass ECGSim's geometry folder")
+    if torso_subdivisions is None:
+        torso_subdivisions = subdivisions
+    heart = subdivide(read_tri(folder / "heart.tri", name="ECGSim heart"), subdivisions, "heart")
+    torso = subdivide(
+        read_tri(folder / "thorax.tri", name="ECGSim thorax"), torso_subdivisions, "thorax"
     )
     return check_nested(heart, torso)
 
