@@ -107,7 +107,8 @@ else:
         if sp.issparse(matrix):
             indices = torch.as_tensor(np.vstack([matrix.row, matrix.col]).astype(np.int64))
             values = torch.as_tensor(matrix.data.astype(dtype))
-            return torch.sparse_coo_tensor(indices, values, matrix.shape).coalesce()
+            sparse = torch.sparse_coo_tensor(indices, values, matrix.shape, check_invariants=True)
+            return sparse.coalesce()
         return torch.as_tensor(matrix.astype(dtype))
 
     def _matmul(constant, y, sparse):
