@@ -294,3 +294,27 @@ def set_threads(n):
             threading.set_inter_op_parallelism_threads(n)
         except RuntimeError as err:  # TensorFlow's runtime has started: its pools are fixed
             warnings.warn(f"TensorFlow keeps its thread pools: {err}", stacklevel=2)
+
+
+def top_k(x, k):
+    """The ``k`` largest entries of ``x`` (flattened), largest first, for numpy arrays and
+    backend tensors; gradients flow to the entries selected."""
+    if _is_numpy(x):
+        return np.sort(np.ravel(x))[::-1][:k]
+    if backend_name() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.math.top_k(tf.reshape(x, [-1]), k).values
+    import torch
+
+    return torch.topk(x.reshape(-1), k).values
+
+
+def squared_weights(net):
+    """Σ w² over the weight matrices of a DeepXDE network (its biases left out, as Keras' L2
+    kernel regulariser does), as a backend scalar that gradients flow through."""
+    if backend_name() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.add_n([tf.reduce_sum(w**2) for w in net.trainable_variables if w.shape.rank == 2])
+    return sum((w**2).sum() for w in net.parameters() if w.ndim == 2)
