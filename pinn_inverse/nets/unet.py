@@ -176,9 +176,7 @@ if backend_name() == "tensorflow":
                 bias_initializer=tf.constant_initializer(params[0]["bias"]),
                 dtype=real,
             )
-            self.down = [
-                _CBR(p, momentum, f"down{k}") for k, p in enumerate(params[1 : depth + 1])
-            ]
+            self.down = [_CBR(p, momentum, f"down{k}") for k, p in enumerate(params[1 : depth + 1])]
             self.bottom = _CBR(params[depth + 1], momentum, "bottom")
             ups = params[depth + 2 : -1]
             self.ups = [_conv(p["kernel"], 2, transpose=True) for p in ups[0::2]]

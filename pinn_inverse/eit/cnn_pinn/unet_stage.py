@@ -6,7 +6,7 @@ voltage differences ΔV to the internal potential image U under the current patt
 g = sin(ωk)/√(2π), by supervised learning (mean squared error on the disk's pixels).
 
 Inputs and outputs are normalised by the training split's mean and standard deviation, per
-channel (each electrode's ΔV; the image's one channel, over the disk). Training runs through
+channel (each electrode's ΔV; each pixel of U). Training runs through
 :class:`~pinn_inverse.training.Trainer` (progress, checkpoints that resume to the same
 result, timings) in shuffled minibatches drawn from a private stream
 (:class:`Minibatches`), with the validation loss after every epoch and early stopping that
@@ -78,23 +78,31 @@ PRESETS = {
 
 @dataclass(frozen=True)
 class Normalisation:
-    """Per-channel mean and standard deviation of the training split: ΔV per electrode (V),
-    U over the disk's pixels (V)."""
+    """Per-channel mean and standard deviation of the training split: of ΔV per electrode
+    (V), and of U per pixel (V; the network's G² output channels), flattened row by row.
+
+    Per pixel, not over the image: the mean image alone carries most of U (the homogeneous
+    disk's potential under g), so the network learns the deviations from it. A pixel's
+    standard deviation is floored at 1 % of the largest, so that a pixel on which U hardly
+    varies is not magnified; pixels outside the mask keep mean 0 and deviation 1.
+    """
 
     dV_mean: tuple
     dV_std: tuple
-    U_mean: float
-    U_std: float
+    U_mean: tuple
+    U_std: tuple
+
+    def __post_init__(self):  # the same values from lists (JSON) as from tuples
+        for name in ("dV_mean", "dV_std", "U_mean", "U_std"):
+            values = np.ravel(getattr(self, name))
+            object.__setattr__(self, name, tuple(float(v) for v in values))
 
     @classmethod
     def of(cls, train, mask):
-        dV, U = train["dV"], train["U"][:, mask]
-        return cls(
-            tuple(dV.mean(axis=0).tolist()),
-            tuple(dV.std(axis=0).tolist()),
-            float(U.mean()),
-            float(U.std()),
-        )
+        dV, U = train["dV"], train["U"]
+        std = U.std(axis=0)
+        std = np.where(mask, np.maximum(std, 0.01 * std[mask].max()), 1.0)
+        return cls(dV.mean(axis=0), dV.std(axis=0), np.where(mask, U.mean(axis=0), 0.0), std)
 
     def inputs(self, dV):
         """Normalised network inputs (N, L) from ΔV (N, L) in V."""
@@ -102,13 +110,13 @@ class Normalisation:
 
     def targets(self, U, mask):
         """Normalised network outputs (N, G²), 0 outside the mask, from images (N, G, G) in V."""
-        y = np.where(mask, (U - self.U_mean) / self.U_std, 0.0)
-        return y.reshape(len(U), -1).astype(np.float32)
+        y = (np.reshape(U, (len(U), -1)) - np.array(self.U_mean)) / np.array(self.U_std)
+        return np.where(mask.ravel(), y, 0.0).astype(np.float32)
 
     def images(self, y, mask):
         """Images (N, G, G) in V, 0 outside the mask, from normalised outputs (N, G²)."""
-        G = mask.shape[0]
-        return np.where(mask, np.asarray(y, float).reshape(-1, G, G) * self.U_std + self.U_mean, 0)
+        U = np.asarray(y, float) * np.array(self.U_std) + np.array(self.U_mean)
+        return np.where(mask.ravel(), U, 0.0).reshape(-1, *mask.shape)
 
     def asdict(self):
         return asdict(self)
@@ -461,7 +469,15 @@ def _check(dataset, config, seed):
     return config, check_int(seed, "seed", minimum=0)
 
 
-def train_unet(dataset, config=None, seed=0, cache=DEFAULT_CACHE, checkpoint=None, progress=True):
+def train_unet(
+    dataset,
+    config=None,
+    seed=0,
+    cache=DEFAULT_CACHE,
+    checkpoint=None,
+    checkpoint_every=250,
+    progress=True,
+):
     """Train stage 1 on a dataset (or load it from the cache, when trained before).
 
     Parameters
@@ -479,6 +495,8 @@ def train_unet(dataset, config=None, seed=0, cache=DEFAULT_CACHE, checkpoint=Non
     checkpoint : str or Path, optional
         Folder for training checkpoints; by default (with a cache) one beside the cached
         stage, removed once it is saved. An interrupted training resumes from it.
+    checkpoint_every : int
+        Steps (minibatches) between checkpoints.
     progress : bool
         Show a progress bar over the steps.
 
@@ -508,6 +526,7 @@ def train_unet(dataset, config=None, seed=0, cache=DEFAULT_CACHE, checkpoint=Non
     trainer.train(
         [Stage("adam", steps, config.learning_rate)],
         checkpoint=checkpoint,
+        checkpoint_every=check_int(checkpoint_every, "checkpoint_every", minimum=1),
         progress=progress,
         display_every=data.steps_per_epoch,
     )
