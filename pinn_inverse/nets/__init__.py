@@ -11,3 +11,7 @@ __all__ = ["SIREN"]
 from .adaptive_resnet import TABLE_I, AdaptiveResNet, NetConfig, build_net  # noqa: E402
 
 __all__ += ["TABLE_I", "AdaptiveResNet", "NetConfig", "build_net"]
+
+from .unet import UNet  # noqa: E402
+
+__all__ += ["UNet"]
