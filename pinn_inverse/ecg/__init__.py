@@ -4,6 +4,7 @@ The modules are the stages of the data flow:
 
 - :mod:`~pinn_inverse.ecg.geometry` -- heart and torso surfaces: readers, checks, default;
 - :mod:`~pinn_inverse.ecg.bem` -- the heart-to-torso transfer matrix ``R``;
+- :mod:`~pinn_inverse.ecg.fem` -- a P2 finite-element reference for ``R``;
 - :mod:`~pinn_inverse.ecg.aliev_panfilov` -- the simulated heart-surface truth ``u, v``;
 - :mod:`~pinn_inverse.ecg.data` -- benchmark data sets ``y = R u + ε``, cached and seeded;
 - :mod:`~pinn_inverse.ecg.baselines` -- Tikhonov (L-curve, GCV) and STRE reconstructions.
@@ -13,6 +14,7 @@ from .aliev_panfilov import Simulation, aliev_panfilov, planar_wave_speed
 from .baselines import Reconstruction, TikhonovPath, stre, tikhonov
 from .bem import transfer_matrix
 from .data import NOISE_LEVELS, EcgData, add_noise, benchmark_data
+from .fem import VolumeMesh, fem_torso_potentials, volume_mesh
 from .geometry import (
     Geometry,
     MeshQualityWarning,
@@ -55,6 +57,9 @@ __all__ = [
     "load_ecgsim_geometry",
     "subdivide",
     "triangle_angles",
+    "VolumeMesh",
+    "fem_torso_potentials",
+    "volume_mesh",
 ]
 
 

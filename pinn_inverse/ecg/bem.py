@@ -102,7 +102,10 @@ def _linear_solid_angles(points, vertices, faces):
     half_solid = np.arctan2(triple, denom)
     flat = np.abs(half_solid) < np.pi * 1e-9
     safe = [np.where(flat, 1.0, length) for length in lengths]
-    beta = [_edge_log(y[k], safe[k], y[(k + 1) % 3], safe[(k + 1) % 3]) for k in range(3)]
+    # in-plane points (every node of a subdivided surface, for its coplanar triangles) can give
+    # log(0) here; their weights are zero and set below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beta = [_edge_log(y[k], safe[k], y[(k + 1) % 3], safe[(k + 1) % 3]) for k in range(3)]
     vec = (
         (beta[2] - beta[0])[..., None] * y[0]
         + (beta[0] - beta[1])[..., None] * y[1]
