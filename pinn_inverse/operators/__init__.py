@@ -23,3 +23,8 @@ def __getattr__(name):
 
 
 __all__ += ["MatrixOperator"]
+
+# finite differences on a masked pixel image (the EIT paper's matrix-based ∇U and ΔU)
+from .grid import grid_derivative, grid_gradient, grid_laplacian, mask_boundary  # noqa: E402
+
+__all__ += ["grid_derivative", "grid_gradient", "grid_laplacian", "mask_boundary"]

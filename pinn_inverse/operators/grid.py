@@ -17,8 +17,9 @@ Stencils, chosen pixel by pixel along each axis from the pixels present in the m
   present the three-point ``(u₀ − 2u₁ + u₂) / h²`` (first order).
 
 A pixel with no neighbour inside the mask along an axis has no derivative there: the operators
-refuse such a mask. The matrices are scipy's; applied to a numpy image they give numpy arrays,
-and inside a loss they apply to backend tensors like every operator of this package.
+refuse such a mask. The matrices are scipy's: applied to a numpy image they give numpy arrays,
+and :class:`~pinn_inverse.operators.MatrixOperator` applies them to backend tensors inside a
+loss. The σ-PINN applies them to the known image U once, before training.
 """
 
 import math
