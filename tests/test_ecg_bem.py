@@ -153,3 +153,13 @@ def test_single_layer_far_field_and_sum():
     area = 0.5 * np.linalg.norm(np.cross(PLAIN[1] - PLAIN[0], PLAIN[2] - PLAIN[0]))
     distance = np.linalg.norm(point[0] - PLAIN.mean(axis=0))
     assert ours.sum() == pytest.approx(area / distance, rel=1e-3)
+
+
+@pytest.mark.parametrize("off_line", [0.0, 1e-10, 1e-7])
+def test_single_layer_on_and_near_an_edges_line(off_line):
+    # beyond the end of an edge, on its line or just off it: ln(R + l) would take log(0)
+    along = (PLAIN[1] - PLAIN[0]) / np.linalg.norm(PLAIN[1] - PLAIN[0])
+    point = PLAIN[0] - 0.005 * along + off_line * np.array([0.0, 0.6, 0.8])
+    exact = reference_single_layer(point, PLAIN)
+    ours = linear_single_layer(point[None], PLAIN, np.array([[0, 1, 2]]))[0, 0]
+    assert np.allclose(ours, exact, rtol=1e-8, atol=0), (ours, exact)
