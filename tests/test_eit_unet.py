@@ -195,6 +195,37 @@ def test_minibatches_cover_the_epoch_and_are_seeded():
 
 
 @pytest.mark.network
+def test_early_stopping_stops_after_patience_and_keeps_the_best_weights(monkeypatch):
+    net = UNet(16, 8, base_channels=2, depth=1, seed=0)
+    model = compiled(net)
+    x = np.random.default_rng(2).standard_normal((3, 16)).astype(np.float32)
+    validation = unet_stage.Validation(model, x, np.zeros((3, 64)), 1.0, patience=2)
+    losses = iter([3.0, 1.0, 2.0, 1.5, 0.5])
+    monkeypatch.setattr(unet_stage.Validation, "loss", lambda self: next(losses))
+    predictions = []
+    for epoch in range(1, 6):
+        net.load_state({k: v + 0.1 for k, v in net.state().items()})  # "training"
+        predictions.append(model.predict(x))
+        model.stop_training = False
+        validation.after_step(False, epoch - 1)  # within an epoch: no validation
+        validation.after_step(True, epoch)
+        if model.stop_training:
+            break
+    # 3.0, 1.0 (best), 2.0, 1.5: two epochs without improvement stop it at epoch 4
+    assert epoch == 4 and validation.stopped and validation.history == [3.0, 1.0, 2.0, 1.5]
+    assert validation.best_epoch == 2 and validation.wait == 2
+    validation.restore_best()
+    np.testing.assert_allclose(model.predict(x), predictions[1], rtol=1e-6)
+    assert np.abs(predictions[3] - predictions[1]).max() > 1e-3
+    # a stage resumed after it stopped stops again at its first step
+    resumed = unet_stage.Validation(model, x, np.zeros((3, 64)), 1.0, patience=2)
+    resumed.load_state_dict(validation.state_dict())
+    model.stop_training = False
+    resumed.after_step(False, 4)
+    assert model.stop_training and resumed.best_epoch == 2
+
+
+@pytest.mark.network
 def test_training_lowers_the_validation_loss_and_beats_the_mean_image(dataset, trained):
     history = trained.record["val_history"]
     assert len(history) == CONFIG.epochs == trained.record["epochs_run"]
