@@ -12,7 +12,7 @@ the disk's radius, U by its scale, σ by the background conductivity.
 
 The loss, eq. (2), term by term (each a named term of the trainer, weighted by Table I):
 
-- ``pde``       (α = 0.01):  mean over Ω of r²;
+- ``pde``       (α = 0.01):  mean over Ω of r² (or of (r/σ)², see below);
 - ``top_m``     (β = 0.01):  mean of the M = 40 largest |r| over Ω;
 - ``neumann``   (γ = 1.5):   mean over ∂Ω of |σ ∂U/∂n − g|;
 - ``boundary``  (1):         mean over ∂Ω of |σ − σ*|, σ* the known boundary conductivity;
@@ -30,6 +30,16 @@ Two terms are ill-defined as printed and implemented by their evident intent:
   where it is negative); the text calls it isotropic total variation (González et al.), so it
   is √(|∇σ|² + ξ), ξ smoothing |∇σ| at zero.
 
+A formulation the paper does not have, and the library's default (:data:`RESIDUALS`):
+``"log"`` divides the residual by σ, r/σ = ∇ln σ·∇U + ΔU. For σ > 0 it vanishes where r does,
+but r is linear in σ, so a mean of r² falls fourfold when σ halves everywhere: σ ≡ 0 solves
+the PDE, and only the boundary and hinge terms (linear in σ) hold σ away from it. Where the
+residual cannot vanish (the image's finite differences across a sharp inclusion's edge), the
+PDE term then pulls σ down (on a sharp circle at G = 64: σ below 1 over much of the disk,
+relative error 0.41, worse than the constant's 0.22); r/σ has no such pull (0.17; the numbers
+are in :data:`~pinn_inverse.eit.cnn_pinn.problem.PRESETS`). ``"divergence"`` is eq. (2) as
+printed.
+
 The hinge is as printed, max(0, 1 − σ) with σ in units of the background: it holds σ at or
 above the background (the paper's phantoms: background 1, inclusions 2–6), which is stronger
 than the positivity its text describes. The discrete domains: Ω is the mask's pixels whose
@@ -42,7 +52,7 @@ import numpy as np
 
 from ... import backend
 from ...operators.grid import grid_gradient, grid_laplacian, mask_boundary
-from ...validation import as_array, check_int, check_positive
+from ...validation import as_array, check_choice, check_int, check_positive
 
 TERMS = ("pde", "top_m", "neumann", "boundary", "tv", "hinge", "weight_decay")
 #: Table I: α, β, γ, the boundary σ term's 1, τ, ν, ζ
@@ -76,7 +86,17 @@ def residual(x, sigma, aux):
     return sigma_x * aux[:, 0:1] + sigma_y * aux[:, 1:2] + sigma * aux[:, 2:3]
 
 
-def loss_terms(x, sigma, aux, top_m=40, xi=1e-4, sigma_boundary=1.0):
+def log_residual(x, sigma, aux):
+    """The PDE residual over σ, r/σ = ∇ln σ·∇U + ΔU (σ > 0); arguments as for
+    :func:`residual`."""
+    return residual(x, sigma, aux) / sigma
+
+
+#: the PDE residual of each formulation (the module's docstring says why ``"log"``)
+RESIDUALS = {"divergence": residual, "log": log_residual}
+
+
+def loss_terms(x, sigma, aux, top_m=40, xi=1e-4, sigma_boundary=1.0, formulation="divergence"):
     """The terms of eq. (2) but weight decay, unweighted, as a list of backend scalars in the
     order of :data:`TERMS` (see the module's docstring for each).
 
@@ -90,12 +110,14 @@ def loss_terms(x, sigma, aux, top_m=40, xi=1e-4, sigma_boundary=1.0):
         ξ, the smoothing of the TV term (nondimensional).
     sigma_boundary : float
         σ*, the known conductivity on the boundary (in units of the background).
+    formulation : {"divergence", "log"}
+        The PDE residual of the ``pde`` and ``top_m`` terms (:data:`RESIDUALS`).
     """
     on_boundary = aux[:, 3:4]
     inside = 1.0 - on_boundary
     n_inside = dde.backend.reduce_sum(inside)
     n_boundary = dde.backend.reduce_sum(on_boundary)
-    r = residual(x, sigma, aux)
+    r = RESIDUALS[formulation](x, sigma, aux)
     sigma_x = dde.grad.jacobian(sigma, x, i=0, j=0)
     sigma_y = dde.grad.jacobian(sigma, x, i=0, j=1)
     tv = backend.sqrt(sigma_x**2 + sigma_y**2 + xi)
@@ -180,8 +202,8 @@ class SigmaData(dde.data.PDE):
     DeepXDE reduces every PDE output by the model's loss (mean squared error); eq. (2) reduces
     each term its own way (a mean of squares, of absolute values, of the largest residuals, a
     hinge, a weight norm), so :meth:`losses` returns the terms of :data:`TERMS` themselves.
-    ``pde`` is :func:`residual`, and ``model.predict(x, operator=data.pde)`` evaluates it on
-    pixel centres.
+    ``pde`` is the formulation's residual (:data:`RESIDUALS`), and
+    ``model.predict(x, operator=data.pde)`` evaluates it on pixel centres.
 
     Parameters
     ----------
@@ -191,11 +213,22 @@ class SigmaData(dde.data.PDE):
         From :func:`pixel_aux`.
     spacing : float
         Pixel size (nondimensional), to find the auxiliary variables of a pixel centre.
-    top_m, xi, sigma_boundary
+    top_m, xi, sigma_boundary, formulation
         As for :func:`loss_terms`.
     """
 
-    def __init__(self, geometry, points, aux, spacing, top_m=40, xi=1e-4, sigma_boundary=1.0):
+    def __init__(
+        self,
+        geometry,
+        points,
+        aux,
+        spacing,
+        top_m=40,
+        xi=1e-4,
+        sigma_boundary=1.0,
+        formulation="divergence",
+    ):
+        self.formulation = check_choice(formulation, "formulation", RESIDUALS)
         self.pixel_points, self.pixel_aux = points, aux
         self.spacing = float(check_positive(spacing, "spacing"))
         inside = int(np.count_nonzero(aux[:, 3] == 0))
@@ -206,7 +239,7 @@ class SigmaData(dde.data.PDE):
         self._index = {key: i for i, key in enumerate(map(tuple, self._keys(points)))}
         super().__init__(
             geometry,
-            residual,
+            RESIDUALS[formulation],
             [],
             num_domain=0,
             num_boundary=0,
@@ -235,6 +268,12 @@ class SigmaData(dde.data.PDE):
 
     def losses(self, targets, outputs, loss_fn, inputs, model, aux=None):
         terms = loss_terms(
-            inputs, outputs, model.net.auxiliary_vars, self.top_m, self.xi, self.sigma_boundary
+            inputs,
+            outputs,
+            model.net.auxiliary_vars,
+            self.top_m,
+            self.xi,
+            self.sigma_boundary,
+            self.formulation,
         )
         return [*terms, backend.squared_weights(model.net)]
