@@ -247,6 +247,17 @@ def test_bad_input_is_refused_by_name(mesh, grid):
         SIGMA_PRESETS["default"].replace(top_k=3)
 
 
+@pytest.mark.network
+def test_sigma_is_the_background_times_the_exponential_of_the_network(grid):
+    U = image(grid, grid.points[:, 0])
+    sigma = cnn_pinn(U=U, oracle=True, background=2.0).predict()[grid.mask]
+    raw = cnn_pinn(U=U, oracle=True, background=2.0)
+    raw.net.apply_output_transform(lambda x, y: y)  # before its first call: the bare network
+    y = raw.model.predict(raw.data.pixel_points)[:, 0]
+    np.testing.assert_allclose(sigma, 2.0 * np.exp(y), rtol=1e-5)
+    assert np.ptp(y) > 0.01
+
+
 class _Stage1:
     """A stand-in for stage 1: predicts a fixed image."""
 
