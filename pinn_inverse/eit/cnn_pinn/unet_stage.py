@@ -65,7 +65,7 @@ class UNetConfig:
 
 
 PRESETS = {
-    # sized for two CPU cores (see train_unet): 2000 samples on a 32 × 32 grid
+    # sized to train within 30 minutes on two CPU cores: 2000 samples on a 32 × 32 grid
     "cpu": {"dataset": {"n": 2000, "image_size": 32}, "config": UNetConfig()},
     # the paper's (Sec. III-B): 10,000 samples, 10 % for validation, about 800 epochs; its
     # image size and U-Net widths are not given: 64 × 64 as in the dataset's default
