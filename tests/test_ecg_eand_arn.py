@@ -337,7 +337,7 @@ def numpy_adaptive_resnet(x, params, alphas):
 @pytest.mark.network
 def test_adaptive_resnet_is_eq_11_and_table_i():
     from pinn_inverse.nets import TABLE_I, AdaptiveResNet, NetConfig, build_net
-    from pinn_inverse.nets.adaptive_resnet import adaptive_resnet_weights
+    from pinn_inverse.nets.adaptive_resnet import adaptive_resnet_weights, glorot_weights
 
     net = AdaptiveResNet(4, 2, 15, 3, seed=3, alpha0=1.0)
     x = np.random.default_rng(0).uniform(-1, 1, (6, 4)).astype(np.float32)
@@ -352,7 +352,17 @@ def test_adaptive_resnet_is_eq_11_and_table_i():
         (4, 0), (4, 1), (7, 0), (7, 2), (10, 0), (10, 3)
     ]  # fmt: skip
     assert all(c.neurons == 15 for c in TABLE_I.values())
-    assert type(build_net("NN5", 4, 2)).__name__ == "FNN"
+    fnn = build_net("NN5", 4, 2, seed=3)
+    assert type(fnn).__name__ == "FNN"
+    # seeded (DeepXDE's TensorFlow initialisers are not), the same draw on both backends
+    params = glorot_weights([(4, 15), *[(15, 15)] * 9, (15, 2)], seed=3)
+    h = x
+    for w, b in params[:-1]:
+        h = np.tanh(h @ w + b)
+    expected = h @ params[-1][0] + params[-1][1]
+    np.testing.assert_allclose(backend.to_numpy(fnn(backend.as_tensor(x))), expected, atol=1e-5)
+    other = backend.to_numpy(build_net("NN5", 4, 2, seed=4)(backend.as_tensor(x)))
+    assert np.abs(other - expected).max() > 1e-3
     with pytest.raises(ValueError, match="take 3 × 2 \\+ 1 = 7 layers"):
         NetConfig(layers=6, neurons=15, blocks=2)
     with pytest.raises(ValueError, match="unknown net 'NN7'"):
@@ -455,5 +465,14 @@ def test_eand_arn_rejects_unknown_options(ecg):
         eand_arn(ecg, lam=-1.0)
     with pytest.raises(TypeError, match="EcgData"):
         eand_arn(ecg.y)
+    with pytest.raises(ValueError, match="unknown loss terms \\['r_b'\\]; 'nd' has"):
+        eand_arn(ecg, preset=quick(weights={"r_b": 1.0}))
     with pytest.raises(ValueError, match="unknown laplacian"):
         eand_arn(ecg, preset=quick(laplacian="spectral"))
+
+
+def test_loss_weights_are_one_and_lam_unless_the_preset_sets_them(ecg):
+    from pinn_inverse.ecg.eand_arn import ep_dl
+
+    problem = ep_dl(ecg, lam=0.3, preset=quick(weights={"r_b": 0.0}))
+    assert problem.trainer.loss_weights == {"data": 1.0, "r_u": 0.3, "r_v": 0.3, "r_b": 0.0}

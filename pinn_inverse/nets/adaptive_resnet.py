@@ -13,7 +13,9 @@ the feed-forward nets of the same depth (``dde.nn.FNN``, see :func:`build_net`).
 
 The paper does not give the initial α_T; here it is 0 (α = ½: half the block's input is
 passed on). Weights are Glorot-normal and biases zero, drawn with numpy from ``seed``, so
-both backends start from the same network.
+both backends start from the same network; :func:`build_net` draws the feed-forward nets'
+the same way (DeepXDE's TensorFlow initialisers are unseeded Keras 3 objects that give the
+same weights whatever ``dde.config.set_random_seed`` says).
 """
 
 import math
@@ -67,8 +69,7 @@ def build_net(config, input_size, output_size, seed=0):
         E.g. ``"NN6"`` or ``NetConfig(layers=10, neurons=10)`` (the paper's EP-DL net).
     input_size, output_size : int
     seed : int
-        Seed of an adaptive net's weights; a feed-forward ``dde.nn.FNN`` draws its weights
-        from DeepXDE's seed (``dde.config.set_random_seed``).
+        Seed of the initial weights (Glorot normal, zero biases; the same on both backends).
     """
     if isinstance(config, str):
         if config not in TABLE_I:
@@ -78,22 +79,29 @@ def build_net(config, input_size, output_size, seed=0):
         raise TypeError(f"net must be a Table I name or a NetConfig, got {type(config).__name__}")
     if config.blocks == 0:
         sizes = [input_size, *[config.neurons] * config.layers, output_size]
-        return dde.nn.FNN(sizes, "tanh", "Glorot normal")
+        net = dde.nn.FNN(sizes, "tanh", "Glorot normal")
+        _set_fnn_weights(net, glorot_weights(list(zip(sizes[:-1], sizes[1:], strict=True)), seed))
+        return net
     return AdaptiveResNet(input_size, output_size, config.neurons, config.blocks, seed=seed)
 
 
-def adaptive_resnet_weights(input_size, output_size, width, blocks, seed):
-    """The initial (W, b) of every dense layer, in order: first, per block (W₁, W₂, after),
-    output; W of shape (fan_in, fan_out), Glorot normal, b zero."""
+def glorot_weights(shapes, seed):
+    """Glorot-normal W of each ``(fan_in, fan_out)`` in ``shapes`` and zero b, from ``seed``."""
     rng = np.random.default_rng(seed)
-    sizes = [(input_size, width), *[(width, width)] * (3 * blocks), (width, output_size)]
     return [
         (
             rng.normal(0.0, math.sqrt(2.0 / (n_in + n_out)), (n_in, n_out)).astype(np.float32),
             np.zeros(n_out, dtype=np.float32),
         )
-        for n_in, n_out in sizes
+        for n_in, n_out in shapes
     ]
+
+
+def adaptive_resnet_weights(input_size, output_size, width, blocks, seed):
+    """The initial (W, b) of every dense layer, in order: first, per block (W₁, W₂, after),
+    output; W of shape (fan_in, fan_out), Glorot normal, b zero."""
+    shapes = [(input_size, width), *[(width, width)] * (3 * blocks), (width, output_size)]
+    return glorot_weights(shapes, seed)
 
 
 def _check(input_size, output_size, width, blocks, alpha0):
@@ -108,6 +116,12 @@ def _check(input_size, output_size, width, blocks, alpha0):
 
 if backend_name() == "tensorflow":
     import tensorflow as tf
+
+    def _set_fnn_weights(net, params):
+        net(np.zeros((1, params[0][0].shape[0]), dtype=dde.config.real(np)))  # builds Keras'
+        for dense, (w, b) in zip(net.denses, params, strict=True):
+            dense.kernel.assign(w)
+            dense.bias.assign(b)
 
     class AdaptiveResNet(dde.nn.NN):
         def __init__(self, input_size, output_size, width, blocks, seed=0, alpha0=0.0):
@@ -154,6 +168,12 @@ if backend_name() == "tensorflow":
 
 else:
     import torch
+
+    def _set_fnn_weights(net, params):
+        with torch.no_grad():
+            for linear, (w, b) in zip(net.linears, params, strict=True):
+                linear.weight.copy_(torch.as_tensor(w.T))
+                linear.bias.copy_(torch.as_tensor(b))
 
     class AdaptiveResNet(dde.nn.NN):
         def __init__(self, input_size, output_size, width, blocks, seed=0, alpha0=0.0):

@@ -14,8 +14,9 @@ class Preset(TrainingPreset):
     the temporal stencils) are drawn every ``resample_period`` Adam steps; ``iterations`` Adam
     steps at ``learning_rate``, then ``lbfgs`` L-BFGS iterations on the last batch.
     ``laplacian`` is the mesh Laplacian of the ND schemes (``"fdm"``: eq. 15, the one the
-    simulator uses). The loss weights come from the factory's ``lam`` (eq. 4), not from
-    ``weights``.
+    simulator uses). The loss weights are 1 for ``data`` and the factory's ``lam`` (eq. 4)
+    for each residual (``r_u``, ``r_v``, and ``r_b`` for AD); ``weights`` replaces some of
+    them by name.
     """
 
     learning_rate: float = 1e-3

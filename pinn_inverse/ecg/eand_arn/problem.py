@@ -170,10 +170,15 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
     network = build_net(net, 4, 2, seed=seed)
     model = dde.Model(data, network)
     names = ["data", *scheme.loss_names]
+    unknown = set(preset.weights) - set(names)
+    if unknown:
+        raise ValueError(
+            f"preset weights for unknown loss terms {sorted(unknown)}; {derivatives!r} has {names}"
+        )
     trainer = Trainer(
         model,
         names,
-        [1.0] + [lam] * len(scheme.loss_names),
+        [preset.weights.get(n, 1.0 if n == "data" else lam) for n in names],
         resampler=data,
         fingerprint=_fingerprint(ecg, derivatives, net, lam, preset, seed, name),
         name="EAND-ARN" if name == "eand_arn" else "EP-DL",
