@@ -1,32 +1,51 @@
-"""EIT forward model and classical reconstructions: phantom, potential, NOSER and TV.
+"""EIT: phantom, potential, NOSER, TV and CNN + PINN (stage 1 U-Net, stage 2 σ-PINN).
 
-Draws one seeded phantom of each of the paper's kinds, simulates adjacent-injection data on a
-fine mesh with noise at ``--snr`` dB (relative to the voltage change), reconstructs on a coarser
-mesh with NOSER and TV (difference imaging, and absolute imaging unless ``--quick``), and
-reports SSIM, CC and RIE on the disk mask, with figures.
+Draws one seeded phantom of each of the paper's kinds (or of ``--case``), simulates its data
+on a finer mesh than stage 1's training data, with noise at ``--snr`` dB relative to the
+voltage change: adjacent injection for NOSER and TV (reconstructed on a coarser mesh, as
+difference images, and absolute ones unless ``--quick``), ΔV under the paper's current
+pattern g for CNN + PINN (:mod:`~pinn_inverse.eit.study`). Stage 1 (the ``--unet`` preset) is
+trained once and cached in ``--cache``; ``--oracle`` adds the σ-PINN trained on the true U.
+Reports SSIM, CC and RIE on the pixels inside both the image's disk and the reconstruction
+mesh, with figures (one per phantom, and all phantoms × methods as the paper's Fig. 4).
 """
 
 import numpy as np
 
 from .. import metrics
 from ..io import save_figure
-from . import patterns
-from .baselines import Reconstructor
-from .dataset import add_noise
-from .fem import ForwardModel
-from .image import ImageGrid
-from .mesh import disk_mesh
+from ..validation import check_choice
 from .phantoms import KINDS, random_phantom
-from .plotting import plot_mesh, plot_reconstructions, plot_sample
+from .plotting import plot_comparison, plot_mesh, plot_reconstructions, plot_sample
+from .study import MESHES, Setup, reconstruct, stage_one
 
 DATA_RANGE = 5.0
 """Fixed SSIM data range (S/m): the span of the paper's conductivities, 6 − 1."""
+
+NAMES = {
+    "noser": "NOSER (difference)",
+    "tv": "TV (difference)",
+    "cnn_pinn": "CNN + PINN",
+    "oracle": "PINN (true U)",
+}
 
 
 def add_arguments(parser):
     """Options of ``pinn-inverse run eit``."""
     parser.add_argument("--snr", type=float, default=20.0, help="noise level (dB), paper: 20")
-    parser.add_argument("--image-size", type=int, default=64, help="pixels per side")
+    parser.add_argument(
+        "--case", choices=KINDS, default=None, help="one kind of phantom (default: all three)"
+    )
+    parser.add_argument("--oracle", action="store_true", help="add the PINN on the true U")
+    parser.add_argument(
+        "--unet",
+        choices=("cpu", "paper"),
+        default="cpu",
+        help="stage 1's preset (its image size is the report's; --quick: a test-size one)",
+    )
+    parser.add_argument(
+        "--cache", default="~/.cache/pinn_inverse/eit", help="dataset and U-Net cache folder"
+    )
 
 
 def score(image, truth, mask):
@@ -39,51 +58,58 @@ def score(image, truth, mask):
 
 
 def run(args):
-    """Run the demo and return the report dict (config, metrics, figures)."""
-    h_data, h_rec = (0.06, 0.1) if args.quick else (0.04, 0.08)
-    size = 32 if args.quick else args.image_size
-    fine, coarse = ForwardModel(disk_mesh(h=h_data)), ForwardModel(disk_mesh(h=h_rec))
-    currents, meas = patterns.adjacent_injection(), patterns.adjacent_differences()
-    rec = Reconstructor(coarse, currents, meas)
-    data_grid, grid = ImageGrid(fine.mesh, size), ImageGrid(coarse.mesh, size)
-    v_ref = fine.forward(1.0, currents, meas)
-    rng = np.random.default_rng(args.seed)
-    methods = {
-        "NOSER (difference)": lambda v: 1 + rec.noser_difference(v_ref, v),
-        "TV (difference)": lambda v: 1 + rec.tv_difference(v_ref, v),
-    }
+    """Run the demo and return the report dict (config, metrics, stage 1, stage 2, figures)."""
+    from .cnn_pinn import SIGMA_PRESETS  # imports DeepXDE: here, after --backend is set
+
+    kinds = KINDS if args.case is None else (check_choice(args.case, "case", KINDS),)
+    stage, _, stage1_s = stage_one("quick" if args.quick else args.unet, args.seed, args.cache)
+    h_data, h_rec = MESHES["quick" if args.quick else "full"]
+    setup = Setup.build(stage, h_data, h_rec)
+    preset = SIGMA_PRESETS["default"]
+    preset = preset.quick() if args.quick else preset
+    rec = setup.reconstructor
+    extra = {}
     if not args.quick:
-        methods["NOSER (absolute)"] = rec.noser_absolute
-        methods["TV (absolute)"] = rec.tv_absolute
-    figures = [save_figure(plot_mesh(coarse.mesh), args.out / "eit_mesh.png").name]
-    results = {}
-    for kind in KINDS:
-        phantom = random_phantom(kind, rng)
-        sigma = phantom.sigma(fine.mesh.centroids)
-        solution = fine.solve(sigma, patterns.trigonometric_pattern())
-        truth_fine = data_grid.elementwise(sigma)
-        fig = plot_sample(truth_fine, data_grid.nodal(solution.u[:, 0]), data_grid.mask)
+        extra = {"NOSER (absolute)": rec.noser_absolute, "TV (absolute)": rec.tv_absolute}
+    methods = ["noser", "tv", "cnn_pinn"] + (["oracle"] if args.oracle else [])
+    rng = np.random.default_rng(args.seed)
+    figures = [save_figure(plot_mesh(setup.coarse.mesh), args.out / "eit_mesh.png").name]
+    results, stage2, rows = {}, {}, {}
+    for kind in kinds:
+        data = setup.simulate(random_phantom(kind, rng), args.snr, rng)
+        fig = plot_sample(data["sigma_fine"], data["U"], setup.mesh_mask)
         figures.append(save_figure(fig, args.out / f"eit_{kind}_sample.png").name)
-        v = add_noise(fine.forward(sigma, currents, meas), args.snr, rng, reference=v_ref)
-        truth = np.where(grid.mask, phantom.sigma(grid.points).reshape(size, size), 0)
-        images = {}
-        for name, method in methods.items():
-            image = grid.elementwise(method(v))
-            images[name] = (image, score(image, truth, grid.mask))
-        results[kind] = {name: m for name, (_, m) in images.items()}
-        fig = plot_reconstructions(truth, images, grid.mask)
+        images, problem = reconstruct(setup, stage, data, methods, preset, None, args.seed)
+        shown = {NAMES[m]: images[m][0] for m in methods}
+        for name, method in extra.items():
+            shown[name] = setup.grid.elementwise(method(data["v"]))
+        scored = {n: (im, score(im, data["sigma"], setup.mask)) for n, im in shown.items()}
+        results[kind] = {n: m for n, (_, m) in scored.items()}
+        stage2[kind] = {
+            "seconds": {NAMES[m]: images[m][1] for m in methods},
+            "U_rel_l2": metrics.rel_l2(problem.U, data["U"], setup.mesh_mask),
+            "training": problem.trainer.report(),
+        }
+        fig = plot_reconstructions(data["sigma"], scored, setup.mask)
         figures.append(save_figure(fig, args.out / f"eit_{kind}_reconstructions.png").name)
+        rows[kind] = (data["sigma"], scored)
+    figures.append(save_figure(plot_comparison(rows, setup.mask), args.out / "eit_fig4.png").name)
     return {
         "config": {
             "quick": args.quick,
             "seed": args.seed,
             "snr_db": args.snr,
-            "image_size": size,
-            "data_mesh": {"h": h_data, "elements": fine.n_elements},
-            "reconstruction_mesh": {"h": h_rec, "elements": coarse.n_elements},
-            "protocol": "adjacent injection, adjacent differences, 16 electrodes",
+            "cases": list(kinds),
+            "image_size": setup.size,
+            "data_mesh": {"h": h_data, "elements": setup.fine.n_elements},
+            "reconstruction_mesh": {"h": h_rec, "elements": setup.coarse.n_elements},
+            "protocol": "NOSER, TV: adjacent injection, adjacent differences, 16 electrodes; "
+            "CNN + PINN: adjacent differences under g = sin(2πk/L)/√(2π)",
             "ssim_data_range": DATA_RANGE,
+            "sigma_pinn_preset": preset.asdict(),
         },
         "metrics": results,
+        "stage1": {**stage.report(), "seconds": stage1_s},
+        "stage2": stage2,
         "figures": figures,
     }

@@ -84,3 +84,35 @@ def plot_ktc(panels, mask, scores):
             title = f"{name.upper()} segmented, score {scores[index][name]:.3f}"
             _show(axes[row, 2 + 2 * col], segmentation, np.ones_like(mask), title, **labels)
     return fig
+
+
+def plot_comparison(rows, mask):
+    """Phantoms × methods on one colour scale, as the paper's Fig. 4: a row per phantom,
+    the truth first, each reconstruction titled with its SSIM and CC.
+
+    Parameters
+    ----------
+    rows : dict
+        label -> (truth (G, G) in S/m, {name: (image (G, G) in S/m, metrics dict)}), every
+        row with the same names.
+    mask : ndarray of bool, shape (G, G)
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(next(iter(rows.values()))[1])
+    fig, axes = plt.subplots(
+        len(rows), 1 + len(names), figsize=(2.6 * (1 + len(names)), 2.7 * len(rows)), squeeze=False
+    )
+    truths = [truth[mask] for truth, _ in rows.values()]
+    limits = dict(
+        vmin=float(min(t.min() for t in truths)),
+        vmax=float(max(t.max() for t in truths)),
+        cmap="viridis",
+    )
+    for row, (label, (truth, images)) in zip(axes, rows.items(), strict=True):
+        handle = _show(row[0], truth, mask, f"{label}: truth", **limits)
+        for ax, name in zip(row[1:], names, strict=True):
+            image, m = images[name]
+            _show(ax, image, mask, f"{name}\nSSIM {m['ssim']:.3f}  CC {m['cc']:.3f}", **limits)
+    fig.colorbar(handle, ax=axes, shrink=0.8, label="σ (S/m)")
+    return fig

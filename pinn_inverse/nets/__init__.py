@@ -15,3 +15,7 @@ __all__ += ["TABLE_I", "AdaptiveResNet", "NetConfig", "build_net"]
 from .unet import UNet  # noqa: E402
 
 __all__ += ["UNet"]
+
+from .residual_mlp import ResidualMLP  # noqa: E402
+
+__all__ += ["ResidualMLP"]

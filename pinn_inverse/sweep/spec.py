@@ -30,7 +30,7 @@ import yaml
 from .. import __version__
 from ..validation import check_int
 
-RUNNERS = {"ed_pinn": "pinn_inverse.eeg.study:run"}
+RUNNERS = {"ed_pinn": "pinn_inverse.eeg.study:run", "cnn_pinn": "pinn_inverse.eit.study:run"}
 KEYS = ("runner", "grid", "random", "seeds")
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 
