@@ -42,6 +42,8 @@ def residuals(u, v, du_dt, dv_dt, lap_u, D):
     ``r_u = ∂u/∂t − D Δu − k u (u − a)(1 − u) + u v`` and
     ``r_v = ∂v/∂t − ξ(u, v) (−v − k u (u − a − 1))``, the reaction terms of
     :func:`~pinn_inverse.ecg.aliev_panfilov.reaction` (numpy arrays or backend tensors).
+    ``ξ = e₀ + μ₁ v / (u + μ₂)`` has a pole at u = −μ₂: a network whose û crosses −0.3 has a
+    huge ``r_v`` (the paper's "bad initialisation", see :func:`~.problem.eand_arn`).
 
     Parameters
     ----------
