@@ -23,13 +23,14 @@
    the reconstruction mesh, averaged over the phantoms.
 """
 
+import fcntl
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..backend import set_backend
+from ..backend import backend_name, set_backend
 from ..validation import check_choice, check_int, check_positive
 from . import patterns
 from .dataset import add_noise
@@ -84,19 +85,25 @@ def stage_one(unet="cpu", seed=0, cache=DEFAULT_CACHE, progress=False):
     preset = presets[check_choice(unet, "unet", presets)]
     config = preset["config"]
     config = config if isinstance(config, UNetConfig) else UNetConfig(**config)
+    seed = check_int(seed, "seed", minimum=0)
     start = time.perf_counter()
     folder = Path(DEFAULT_CACHE if cache is None else cache).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
     workers = 1 if unet == "quick" else None
-    dataset = make_dataset(
-        **preset["dataset"], cache_dir=folder, workers=workers, progress=progress
-    )
-    stage = train_unet(
-        dataset,
-        config,
-        seed=check_int(seed, "seed", minimum=0),
-        cache=None if cache is None else folder / "unet",
-        progress=progress,
-    )
+    # one process at a time makes a stage: sweep cells of other cases share it, and two
+    # trainings of one stage would share its checkpoint folder
+    with open(folder / f"stage1_{unet}_{seed}_{backend_name()}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        dataset = make_dataset(
+            **preset["dataset"], cache_dir=folder, workers=workers, progress=progress
+        )
+        stage = train_unet(
+            dataset,
+            config,
+            seed=seed,
+            cache=None if cache is None else folder / "unet",
+            progress=progress,
+        )
     return stage, dataset, time.perf_counter() - start
 
 
