@@ -7,7 +7,10 @@ The modules are the stages of the data flow:
 - :mod:`~pinn_inverse.ecg.fem` -- a P2 finite-element reference for ``R``;
 - :mod:`~pinn_inverse.ecg.aliev_panfilov` -- the simulated heart-surface truth ``u, v``;
 - :mod:`~pinn_inverse.ecg.data` -- benchmark data sets ``y = R u + ε``, cached and seeded;
-- :mod:`~pinn_inverse.ecg.baselines` -- Tikhonov (L-curve, GCV) and STRE reconstructions.
+- :mod:`~pinn_inverse.ecg.baselines` -- Tikhonov (L-curve, GCV) and STRE reconstructions;
+- :mod:`~pinn_inverse.ecg.eand_arn` -- the EAND-ARN and EP-DL networks
+  (``from pinn_inverse.ecg.eand_arn import eand_arn, ep_dl``; it imports DeepXDE, which the
+  modules above do not need).
 """
 
 from .aliev_panfilov import Simulation, aliev_panfilov, planar_wave_speed
@@ -61,18 +64,3 @@ __all__ = [
     "fem_torso_potentials",
     "volume_mesh",
 ]
-
-
-def __getattr__(name):
-    # the EAND-ARN factories import DeepXDE and its backend, which the simulation, data and
-    # baselines do not need: loaded on first use. The package .eand_arn is callable as its
-    # factory, so ``ecg.eand_arn(data)`` builds the problem whichever of the two it finds
-    if name in ("eand_arn", "ep_dl"):
-        import importlib
-
-        package = importlib.import_module(f"{__name__}.eand_arn")
-        return package if name == "eand_arn" else package.ep_dl
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ += ["eand_arn", "ep_dl"]

@@ -3,13 +3,27 @@
 - :func:`mesh_laplacian` -- the Laplace-Beltrami operator on a triangle mesh (EAND-ARN eq. 15,
   or the cotangent Laplacian);
 - :func:`temporal_derivative` -- the 4th-order first-derivative stencils in time
-  (EAND-ARN eqs. 17-18, boundary rows included).
+  (EAND-ARN eqs. 17-18, boundary rows included);
+- :func:`grid_gradient`, :func:`grid_laplacian`, :func:`grid_derivative` -- finite differences
+  on a masked pixel image (the EIT paper's matrix-based ∇U and ΔU), :func:`mask_boundary`;
+- :class:`MatrixOperator` -- the bridge that applies any of them (or a transfer matrix) to
+  backend tensors inside a loss.
 """
 
+from .grid import grid_derivative, grid_gradient, grid_laplacian, mask_boundary
 from .mesh_laplacian import mesh_edges, mesh_laplacian
 from .temporal import temporal_derivative
 
-__all__ = ["mesh_edges", "mesh_laplacian", "temporal_derivative"]
+__all__ = [
+    "MatrixOperator",
+    "grid_derivative",
+    "grid_gradient",
+    "grid_laplacian",
+    "mask_boundary",
+    "mesh_edges",
+    "mesh_laplacian",
+    "temporal_derivative",
+]
 
 
 def __getattr__(name):
@@ -20,11 +34,3 @@ def __getattr__(name):
 
         return MatrixOperator
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ += ["MatrixOperator"]
-
-# finite differences on a masked pixel image (the EIT paper's matrix-based ∇U and ΔU)
-from .grid import grid_derivative, grid_gradient, grid_laplacian, mask_boundary  # noqa: E402
-
-__all__ += ["grid_derivative", "grid_gradient", "grid_laplacian", "mask_boundary"]

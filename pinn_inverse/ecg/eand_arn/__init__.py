@@ -14,9 +14,6 @@ AD).
 - :mod:`.presets`: the default recipe and its ``quick()`` variant.
 """
 
-import sys
-import types
-
 from .data import Batch, MeshTimeData
 from .physics import AD, SCHEMES, STND, NDSpace, residuals, total_curvature, vertex_normals
 from .presets import PRESETS, Preset
@@ -40,15 +37,3 @@ __all__ = [
     "total_curvature",
     "vertex_normals",
 ]
-
-
-class _Factory(types.ModuleType):
-    """The package shares the paper's name with its factory: calling it calls
-    :func:`.problem.eand_arn` (so ``pinn_inverse.ecg.eand_arn(data)`` works whether the name
-    resolves to the package or to the function)."""
-
-    def __call__(self, *args, **kwargs):
-        return eand_arn(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _Factory
