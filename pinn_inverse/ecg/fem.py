@@ -82,18 +82,21 @@ def volume_mesh(geometry, radius_edge_ratio=1.5):
         raise RuntimeError("TetGen moved or reordered the surface nodes; cannot use its mesh")
     mesh = skfem.MeshTet(np.ascontiguousarray(nodes.T), np.ascontiguousarray(tets.T))
     boundary = mesh.boundary_facets()
-    on_heart = np.all(mesh.facets[:, boundary] >= nb, axis=0)
-    return VolumeMesh(mesh, boundary[on_heart], nb)
+    on_heart = boundary[np.all(mesh.facets[:, boundary] >= nb, axis=0)]
+    if len(on_heart) != len(heart.faces) or len(boundary) != len(faces):
+        raise RuntimeError(
+            f"TetGen's mesh has {len(boundary)} boundary triangles, {len(on_heart)} on the heart; "
+            f"the surfaces have {len(faces)}, {len(heart.faces)} on the heart"
+        )
+    return VolumeMesh(mesh, on_heart, nb)
 
 
 def _point_inside(surface):
     """A point just inside a closed surface: below the centroid of its largest triangle."""
-    corners = surface.vertices[surface.faces]
-    normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
-    largest = np.argmax(triangle_areas(surface.vertices, surface.faces))
-    unit = normal[largest] / np.linalg.norm(normal[largest])
-    size = np.sqrt(triangle_areas(surface.vertices, surface.faces)[largest])
-    point = corners[largest].mean(axis=0) - 0.01 * size * unit
+    areas = triangle_areas(surface.vertices, surface.faces)
+    a, b, c = surface.vertices[surface.faces[np.argmax(areas)]]
+    normal = np.cross(b - a, c - a)
+    point = (a + b + c) / 3 - 0.01 * np.sqrt(areas.max()) * normal / np.linalg.norm(normal)
     if winding_numbers(point[None], surface)[0] < 0.5:
         raise ValueError("could not find a point inside the heart surface to mark it as a hole")
     return point
