@@ -193,6 +193,18 @@ def test_subdivide_keeps_the_surface_and_its_nodes():
         enclosed_volume(v, f), rel=1e-12
     )
     assert np.allclose(winding_numbers(twice.vertices[len(v) :] * 0.999, surface), 1.0)
+
+    # every new edge is half an old one (half-edges, and midsegments parallel to an edge)
+    def edge_lengths(s):
+        edges = np.unique(
+            np.sort(
+                np.concatenate([s.faces[:, [0, 1]], s.faces[:, [1, 2]], s.faces[:, [2, 0]]]), 1
+            ),
+            axis=0,
+        )
+        return np.sort(np.linalg.norm(np.subtract(*s.vertices[edges.T]), axis=1))
+
+    assert np.allclose(edge_lengths(subdivide(surface, 1)), np.repeat(edge_lengths(surface) / 2, 4))
     assert subdivide(surface, 0) is surface
     with pytest.raises(TypeError, match="Surface"):
         subdivide(v, 1)
@@ -222,7 +234,9 @@ def test_aliev_panfilov_waves_on_the_subdivided_ecgsim_heart(shared_data):
             heart = load_ecgsim_geometry(shared_data / "ecg" / "ecgsim", level, 0).heart
         apex = int(np.argmin(heart.vertices[:, 2]))
         sim = aliev_panfilov(heart, apex, duration=40.0, n_frames=201, pacing_radius=0.015)
-        edges = np.concatenate([heart.faces[:, [0, 1]], heart.faces[:, [1, 2]]])
+        edges = np.concatenate(
+            [heart.faces[:, [0, 1]], heart.faces[:, [1, 2]], heart.faces[:, [2, 0]]]
+        )
         lengths = np.linalg.norm(np.subtract(*heart.vertices[edges.T]), axis=1)
         graph = csr_matrix((lengths, tuple(edges.T)), shape=(heart.n_nodes,) * 2)
         distance = dijkstra(graph, directed=False, indices=apex)
