@@ -91,3 +91,27 @@ def lcurve(reconstruction, title="L-curve"):
     right.set_ylabel("GCV(λ)")
     fig.tight_layout()
     return fig
+
+
+def loss_curves(history, names, title="loss"):
+    """Each loss term against the training step (log scale), as trained (weighted).
+
+    Parameters
+    ----------
+    history : list of dict
+        :attr:`pinn_inverse.training.Trainer.history`: entries with ``step`` and ``loss``
+        (one value per term, in the order of ``names``).
+    names : sequence of str
+        The loss terms' names (e.g. ``data``, ``r_u``, ``r_v``).
+    title : str
+    """
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    steps = [entry["step"] for entry in history]
+    for k, name in enumerate(names):
+        ax.semilogy(steps, [entry["loss"][k] for entry in history], ".-", label=name)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("weighted loss term")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -31,6 +31,7 @@ from .. import __version__
 from ..validation import check_int
 
 RUNNERS = {"ed_pinn": "pinn_inverse.eeg.study:run", "cnn_pinn": "pinn_inverse.eit.study:run"}
+RUNNERS["eand_arn"] = "pinn_inverse.ecg.study:run"
 KEYS = ("runner", "grid", "random", "seeds")
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 

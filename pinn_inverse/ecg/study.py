@@ -1,0 +1,171 @@
+"""EAND-ARN as a sweep runner: one seed of the paper's setting, scored, as a flat dict.
+
+``pinn-inverse sweep`` calls :func:`run` under the built-in runner name ``eand_arn``::
+
+    runner: eand_arn
+    grid: {derivatives: [ad, nd_space, nd], method: [ep-dl], net: [FNN10x10]}
+    seeds: [0, 1, 2]
+
+``benchmarks/ecg_eand_arn.py`` runs the paper's experiments through it. Each cell simulates
+the benchmark (:func:`~pinn_inverse.ecg.benchmark_data`: Aliev-Panfilov truth, BEM torso map,
+seeded noise σ), trains EAND-ARN or EP-DL on it, and scores it and the paper's baselines
+(second-order Tikhonov with the L-curve, STRE) on the same data with RE, CC and MSE
+(eqs. 19-21).
+
+Bad initialisation (Sec. IV-B, Table II: "the EP loss term dominates the data-driven loss at
+the beginning epochs"): ``bad_init`` is 1 where, before any training step, the weighted EP
+loss λ L_EP (eqs. 4 and 9: the residual terms times their loss weights) exceeds the data loss
+L_D (eq. 5), both on every heart node and frame, and 0 otherwise.
+"""
+
+import re as regex
+import time
+from pathlib import Path
+
+from ..backend import set_backend
+from ..metrics import cc, mse, re
+from ..operators import mesh_laplacian
+from ..validation import check_choice, check_int
+from .data import benchmark_data
+from .geometry import load_default_geometry, load_ecgsim_geometry
+
+METHODS = ("eand-arn", "ep-dl")
+# each method's (derivatives, net) when not given: the paper's EAND-ARN (STND, NN6) and its
+# EP-DL_AD comparison (AD, 10 feed-forward layers of 10; problem.EP_DL_NET)
+DEFAULTS = {"eand-arn": ("nd", "NN6"), "ep-dl": ("ad", "FNN10x10")}
+GEOMETRIES = ("default", "ecgsim")
+# ECGSim's ventricles and thorax, beside the repository (see load_ecgsim_geometry)
+ECGSIM_FOLDER = Path(__file__).resolve().parents[3] / "shared" / "data" / "ecg" / "ecgsim"
+FNN = regex.compile(r"FNN(\d+)x(\d+)")
+
+
+def parse_net(net):
+    """A Table I name (``"NN1"``-``"NN6"``) or ``"FNN<layers>x<neurons>"`` (a feed-forward
+    net, e.g. ``"FNN10x10"``, EP-DL's) as a :class:`~pinn_inverse.nets.NetConfig`."""
+    from ..nets import TABLE_I, NetConfig  # imports DeepXDE: after the backend is chosen
+
+    if isinstance(net, str) and net in TABLE_I:
+        return TABLE_I[net]
+    match = FNN.fullmatch(net) if isinstance(net, str) else None
+    if match is None:
+        raise ValueError(
+            f"net must be one of {', '.join(TABLE_I)} or FNN<layers>x<neurons> (e.g. FNN10x10), "
+            f"got {net!r}"
+        )
+    return NetConfig(layers=int(match[1]), neurons=int(match[2]))
+
+
+def geometry_of(name, quick=False):
+    """The default geometry or ECGSim's (heart split once: 1022 nodes; quick: thorax native)."""
+    if check_choice(name, "geometry", GEOMETRIES) == "default":
+        return load_default_geometry()
+    return load_ecgsim_geometry(ECGSIM_FOLDER, subdivisions=1, torso_subdivisions=0 if quick else 1)
+
+
+def scores(u_hat, u, prefix=""):
+    """RE, CC and MSE of ``u_hat`` against ``u`` (eqs. 19-21), keys prefixed."""
+    return {f"{prefix}re": re(u_hat, u), f"{prefix}cc": cc(u_hat, u), f"{prefix}mse": mse(u_hat, u)}
+
+
+def loss_summary(problem, prefix):
+    """The unweighted loss terms on every node and frame, L_D and the weighted EP loss."""
+    terms = problem.loss_terms()
+    weights = problem.trainer.loss_weights
+    ep = sum(weights[name] * value for name, value in terms.items() if name != "data")
+    out = {f"{prefix}_{name}": value for name, value in terms.items()}
+    out[f"{prefix}_ep"] = ep
+    return out
+
+
+def run(
+    seed=0,
+    method="eand-arn",
+    derivatives=None,
+    net=None,
+    lam=0.1,
+    sigma=0.01,
+    geometry="default",
+    iterations=None,
+    lbfgs=None,
+    frames=None,
+    backend=None,
+    quick=False,
+):
+    """Simulate, train EAND-ARN (or EP-DL) once and score it beside Tikhonov-2 and STRE.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the torso noise, the network's initial weights and the time slices.
+    method : {"eand-arn", "ep-dl"}
+    derivatives : {"nd", "nd_space", "ad"}, optional
+        The EP loss's derivative scheme; default ``"nd"`` (STND) for EAND-ARN, ``"ad"`` for
+        EP-DL.
+    net : str, optional
+        ``"NN1"``-``"NN6"`` (Table I) or ``"FNN<layers>x<neurons>"``; default ``"NN6"`` for
+        EAND-ARN, ``"FNN10x10"`` for EP-DL.
+    lam : float
+        λ of eq. (4).
+    sigma : float
+        Noise standard deviation on the torso potentials (normalised units).
+    geometry : {"default", "ecgsim"}
+    iterations, lbfgs : int, optional
+        Adam steps and L-BFGS iterations (default: the preset's); both 0 scores the initial
+        network.
+    frames : int, optional
+        Frames of the 60-unit beat (default 661, the paper's; quick 61).
+    backend : {"tensorflow", "pytorch"}, optional
+        The DeepXDE backend, set before DeepXDE is imported; default: the active one.
+    quick : bool
+        The preset's quick variant (4 slices, 30 Adam steps, no L-BFGS) and 61 frames.
+
+    Returns
+    -------
+    dict
+        ``re``, ``cc``, ``mse`` of the method; ``tikhonov2_*`` (L-curve) and ``stre_*`` on the
+        same data; ``init_<term>`` and ``final_<term>`` (unweighted terms ``data``, ``r_u``,
+        ``r_v``, and ``r_b`` for AD), ``init_ep`` and ``final_ep`` (λ L_EP), ``bad_init``
+        (1 if ``init_ep > init_data``, see the module docstring); ``wall_s`` (training),
+        ``run_s`` (with data, baselines and scoring), ``adam_step_s``, ``lbfgs_s``,
+        ``n_heart``, ``frames``.
+    """
+    if backend is not None:
+        set_backend(backend)
+    # imported here: DeepXDE starts its backend on import, and a sweep checks this function's
+    # signature in the driver before any cell runs
+    from .eand_arn import DERIVATIVES, PRESETS, eand_arn, ep_dl
+    from .pipeline import baselines
+
+    begin = time.perf_counter()
+    check_choice(method, "method", METHODS)
+    # refused here, before the data and the baselines (seconds)
+    derivatives = check_choice(derivatives or DEFAULTS[method][0], "derivatives", DERIVATIVES)
+    config = parse_net(net or DEFAULTS[method][1])
+    frames = (61 if quick else 661) if frames is None else check_int(frames, "frames", minimum=5)
+    preset = PRESETS["default"].quick() if quick else PRESETS["default"]
+
+    data = benchmark_data(sigma, seed=seed, geometry=geometry_of(geometry, quick), n_frames=frames)
+    heart = data.geometry.heart
+    recs = baselines(data, mesh_laplacian(heart.vertices, heart.faces), quick=True)
+    build = eand_arn if method == "eand-arn" else ep_dl
+    problem = build(data, derivatives=derivatives, net=config, lam=lam, preset=preset, seed=seed)
+    out = loss_summary(problem, "init")
+    out["bad_init"] = float(out["init_ep"] > out["init_data"])
+    start = time.perf_counter()
+    if preset.stages(iterations, lbfgs):
+        problem.train(iterations=iterations, lbfgs=lbfgs, progress=False)
+    wall = time.perf_counter() - start
+    out.update(loss_summary(problem, "final"))
+    timings = problem.timings
+    return {
+        **scores(problem.predict()[0], data.u),
+        **scores(recs["Tikhonov 2 (L-curve)"][0].u, data.u, "tikhonov2_"),
+        **scores(recs["STRE"][0].u, data.u, "stre_"),
+        **out,
+        "wall_s": wall,
+        "run_s": time.perf_counter() - begin,
+        "adam_step_s": timings.get("adam_step_s"),
+        "lbfgs_s": timings.get("lbfgs_s", 0.0),
+        "n_heart": heart.n_nodes,
+        "frames": frames,
+    }

@@ -1,0 +1,74 @@
+"""The ``eand_arn`` sweep runner (:mod:`pinn_inverse.ecg.study`): quick runs, seeding, checks."""
+
+import math
+
+import pytest
+
+from pinn_inverse import sweep
+
+QUICK = dict(quick=True, frames=21, iterations=5)
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path_factory, monkeypatch):
+    # the cache folder tests/test_ecg_pipeline.py uses: the transfer matrix is built once
+    monkeypatch.setenv("PINN_INVERSE_CACHE", str(tmp_path_factory.getbasetemp()))
+
+
+def test_eand_arn_is_a_built_in_runner_and_its_settings_are_checked():
+    spec = sweep.load_spec(
+        {
+            "runner": "eand_arn",
+            "grid": {"method": ["ep-dl"], "derivatives": ["ad", "nd"], "net": ["FNN10x10"]},
+            "seeds": [0, 1],
+        }
+    )
+    assert spec.runner == "pinn_inverse.ecg.study:run" and len(spec.cells()) == 4
+    with pytest.raises(ValueError, match="does not accept width"):
+        sweep.load_spec({"runner": "eand_arn", "grid": {"width": [5, 10]}, "seeds": [0]})
+
+
+def test_nets_by_name():
+    from pinn_inverse.ecg.study import parse_net
+    from pinn_inverse.nets import TABLE_I, NetConfig
+
+    assert parse_net("NN4") == TABLE_I["NN4"]
+    assert parse_net("FNN10x5") == NetConfig(layers=10, neurons=5, blocks=0)
+    for bad in ("NN7", "FNN10", "fnn10x5", 6):
+        with pytest.raises(ValueError, match="NN1, NN2.*FNN<layers>x<neurons>"):
+            parse_net(bad)
+
+
+@pytest.mark.parametrize(
+    "option", [{"method": "pinn"}, {"geometry": "utah"}, {"net": "NN7"}, {"derivatives": "fd"}]
+)
+def test_unknown_options_are_refused(option):
+    from pinn_inverse.ecg.study import run
+
+    with pytest.raises(ValueError, match=str(list(option.values())[0])):
+        run(**{**QUICK, **option})
+
+
+@pytest.mark.network
+def test_quick_run_scores_the_method_and_the_baselines_and_is_seeded():
+    from pinn_inverse.ecg.study import run
+
+    out = run(seed=0, **QUICK)
+    assert all(v is None or math.isfinite(v) for v in out.values())
+    assert out["n_heart"] == 1094 and out["frames"] == 21
+    for prefix in ("", "tikhonov2_", "stre_"):
+        assert 0 < out[f"{prefix}re"] and -1 <= out[f"{prefix}cc"] <= 1 and out[f"{prefix}mse"] > 0
+    # the baselines at σ = 0.01 on the default heart (0.296 and 0.202 at 661 frames)
+    assert out["tikhonov2_re"] < 0.4 and out["stre_re"] < out["tikhonov2_re"]
+    # λ L_EP is λ times the residual terms (the default weights), and bad_init compares it
+    assert out["init_ep"] == pytest.approx(0.1 * (out["init_r_u"] + out["init_r_v"]), rel=1e-6)
+    assert out["bad_init"] == float(out["init_ep"] > out["init_data"])
+    # five Adam steps lower the total loss from its initial value
+    total = out["final_data"] + out["final_ep"]
+    assert total < out["init_data"] + out["init_ep"]
+    assert out["wall_s"] > 0 and out["adam_step_s"] > 0
+    # the same seed gives the same run; the untrained network (0 steps) is the initial one
+    again = run(seed=0, **{**QUICK, "iterations": 0})
+    for name in ("init_data", "init_r_u", "init_r_v", "tikhonov2_re", "stre_re"):
+        assert again[name] == out[name], name
+    assert again["final_data"] == again["init_data"] and again["adam_step_s"] is None
