@@ -1,0 +1,204 @@
+"""Benchmark: the EAND-ARN paper's experiments as sweeps, beside the paper's numbers.
+
+Each ``--experiment`` is a sweep (:mod:`pinn_inverse.sweep`) of the built-in ``eand_arn``
+runner (:mod:`pinn_inverse.ecg.study`): every cell simulates the benchmark (default heart,
+661 frames, seeded noise σ), trains the network and scores it, second-order Tikhonov
+(L-curve) and STRE on the same data with RE, CC and MSE (eqs. 19-21).
+
+- ``derivatives`` (Sec. IV-A): EP-DL's 10 × 10 feed-forward net with AD, ΔND and STND;
+- ``width`` (Sec. IV-B1): feed-forward nets of 10 layers of 5, 10 and 15 neurons, STND;
+- ``nets`` (Sec. IV-B2, Table I): NN1-NN6, STND;
+- ``noise`` (Sec. IV-C): EAND-ARN (NN6, STND) and EP-DL (10 × 10, AD) at σ = 0.01, 0.05,
+  0.1 on the default and the ECGSim geometry (Tikhonov-2 and STRE in every cell);
+- ``lambda`` (Sec. IV-D): λ ∈ {0.05, 0.1, 0.3, 0.5, 0.7};
+- ``init`` (Sec. IV-B, Table II): NN1-NN6 over 30 initialisations (seeds), no training. A
+  bad initialisation is λ L_EP > L_D before the first step, both on every node and frame
+  (the paper: "the EP loss term dominates the data-driven loss at the beginning epochs");
+  its rate is the mean of the runner's ``bad_init`` over seeds.
+
+The paper repeats each experiment 10 times (30 for ``init``): the default seeds. Rerunning
+the same command skips finished cells, so an interrupted experiment resumes. The sweep folder
+``benchmarks/results/sweeps/ecg_eand_arn_<experiment>[_quick]`` gets one record per cell, the
+aggregate, ``benchmark.json`` (commit, versions, spec) and ``tables.md`` (mean ± std beside the
+paper's numbers)::
+
+    python benchmarks/ecg_eand_arn.py --experiment nets --backends tensorflow
+    python benchmarks/ecg_eand_arn.py --experiment init --quick   # a check, not a measurement
+
+The full experiments take hours (3000 Adam steps: 304 s per TensorFlow cell, 581 s per
+PyTorch cell on one thread); ``--quick`` (21 frames, 5 Adam steps, one seed, two values of the
+experiment's setting) checks that they run.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pinn_inverse import sweep
+from pinn_inverse.backend import SUPPORTED
+from pinn_inverse.io import atomic_path, versions, write_json
+from pinn_inverse.sweep.report import label
+
+sys.path.insert(0, str(Path(__file__).parent))
+from eeg_ed_pinn import commit  # noqa: E402 (the benchmark beside this one)
+
+NETS = ["NN1", "NN2", "NN3", "NN4", "NN5", "NN6"]
+# experiment -> (its setting, the grid, seeds): the setting is the one --quick keeps two of
+EXPERIMENTS = {
+    "derivatives": (
+        "derivatives",
+        {"method": ["ep-dl"], "net": ["FNN10x10"], "derivatives": ["ad", "nd_space", "nd"]},
+        list(range(10)),
+    ),
+    "width": ("net", {"net": ["FNN10x5", "FNN10x10", "FNN10x15"]}, list(range(10))),
+    "nets": ("net", {"net": NETS}, list(range(10))),
+    "noise": (
+        "sigma",
+        {
+            "method": ["eand-arn", "ep-dl"],
+            "geometry": ["default", "ecgsim"],
+            "sigma": [0.01, 0.05, 0.1],
+        },
+        list(range(10)),
+    ),
+    "lambda": ("lam", {"lam": [0.05, 0.1, 0.3, 0.5, 0.7]}, list(range(10))),
+    "init": ("net", {"net": NETS, "iterations": [0], "lbfgs": [0]}, list(range(30))),
+}
+# the paper's RE (σ = 0.01 unless the setting says otherwise) and bad-initialisation rates (%)
+PAPER_RE = {
+    ("derivatives", "ad"): 0.1435,
+    ("derivatives", "nd"): 0.1174,
+    ("net", "FNN10x5"): 0.1658,
+    ("net", "FNN10x15"): 0.1137,
+    ("net", "NN6"): 0.0992,
+    ("eand-arn", 0.01): 0.0992,
+    ("ep-dl", 0.01): 0.1435,
+    ("eand-arn", 0.1): 0.1075,
+    ("ep-dl", 0.1): 0.1446,
+}
+PAPER_BASELINES = {0.01: (0.2666, 0.2185), 0.1: (0.5569, 0.2490)}  # Tikhonov-2, STRE RE
+PAPER_BAD_INIT = {"NN1": 60.0, "NN2": 10.0, "NN3": 76.67, "NN4": 13.33, "NN5": 83.33, "NN6": 20.0}
+
+
+def spec(args):
+    """The sweep's SPEC: the experiment's grid × backends × seeds, the options fixed."""
+    key, grid, seeds = EXPERIMENTS[args.experiment]
+    grid = {"backend": args.backends, **grid}
+    fixed = {"frames": args.frames, "iterations": args.iterations, "lbfgs": args.lbfgs}
+    fixed = {k: v for k, v in fixed.items() if v is not None}
+    if args.quick:
+        grid = {k: v[:2] if k == key else v[:1] for k, v in grid.items()}
+        fixed = {"quick": True, "frames": 21, "iterations": 5, **fixed}
+    for name, value in fixed.items():
+        if name not in grid:
+            grid[name] = [value]
+    seeds = args.seeds or (seeds[:1] if args.quick else seeds)
+    return {"runner": "eand_arn", "grid": grid, "seeds": seeds}
+
+
+def _paper(experiment, settings):
+    """The paper's RE for this setting and its (Tikhonov-2, STRE) RE on the same data."""
+    if settings.get("geometry", "default") != "default":
+        return None, None
+    if experiment == "noise":
+        sigma = settings["sigma"]
+        return PAPER_RE.get((settings["method"], sigma)), PAPER_BASELINES.get(sigma)
+    key = EXPERIMENTS[experiment][0]
+    return PAPER_RE.get((key, settings[key])), PAPER_BASELINES[0.01]
+
+
+def _mean(summary, scale=1.0, digits=4):
+    if summary is None:
+        return "—"
+    mean, std = scale * summary["mean"], scale * summary["std"]
+    return f"{mean:.{digits}f} ± {std:.{digits}f}" if summary["n"] > 1 else f"{mean:.{digits}f}"
+
+
+def tables(folder, experiment):
+    """Markdown: mean ± std per setting beside the paper's numbers."""
+    rows = json.loads((Path(folder) / "aggregate.json").read_text())["rows"]
+    # the settings that vary label the rows; the fixed ones are in benchmark.json
+    varying = {k for k in rows[0]["settings"] if len({str(r["settings"][k]) for r in rows}) > 1}
+
+    def name(settings):
+        return label({k: v for k, v in settings.items() if k in varying})
+
+    if experiment == "init":
+        head = "| setting | seeds | bad init (%) | paper (%) | L_D at init | λ L_EP at init |"
+        lines = [head, "|---|---|---|---|---|---|"]
+        for row in rows:
+            m, net = row["metrics"], row["settings"]["net"]
+            cells = [
+                name(row["settings"]),
+                str(len(row["seeds"])),
+                _mean(m.get("bad_init"), 100, 1),
+                f"{PAPER_BAD_INIT.get(net, '—')}",
+                _mean(m.get("init_data"), 1, 3),
+                _mean(m.get("init_ep"), 1, 3),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
+    head = (
+        "| setting | seeds | RE | CC | MSE | paper RE | Tikhonov-2 RE | paper | STRE RE | "
+        "paper | Adam step (s) |"
+    )
+    lines = [head, "|" + "---|" * 11]
+    for row in rows:
+        m = row["metrics"]
+        paper, baselines = _paper(experiment, row["settings"])
+        cells = [
+            name(row["settings"]),
+            str(len(row["seeds"])),
+            _mean(m.get("re")),
+            _mean(m.get("cc")),
+            _mean(m.get("mse")),
+            "—" if paper is None else f"{paper:.4f}",
+            _mean(m.get("tikhonov2_re")),
+            "—" if baselines is None else f"{baselines[0]:.4f}",
+            _mean(m.get("stre_re")),
+            "—" if baselines is None else f"{baselines[1]:.4f}",
+            _mean(m.get("adam_step_s"), 1, 3),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experiment", choices=sorted(EXPERIMENTS), required=True)
+    parser.add_argument("--backends", nargs="+", choices=SUPPORTED, default=["tensorflow"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="default: the paper's")
+    parser.add_argument("--iterations", type=int, default=None, help="Adam steps (3000)")
+    parser.add_argument("--lbfgs", type=int, default=None, help="L-BFGS iterations (0)")
+    parser.add_argument("--frames", type=int, default=None, help="frames (661)")
+    parser.add_argument("--quick", action="store_true", help="a check that it runs (minutes)")
+    parser.add_argument("--workers", type=int, default=2, help="cells at once (one thread each)")
+    parser.add_argument("--engine", choices=("local", "ray"), default="local")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/sweeps"))
+    args = parser.parse_args(argv)
+    tag = "_quick" if args.quick else ""
+    folder = args.out / f"ecg_eand_arn_{args.experiment}{tag}"
+    checked = sweep.load_spec(spec(args))  # refuses a bad option before any cell starts
+    write_json(
+        folder / "benchmark.json",
+        {
+            "commit": commit(),
+            "versions": versions(),
+            "workers": args.workers,
+            "threads": 1,
+            "engine": args.engine,
+            "spec": spec(args),
+            "paper": {"re": {str(k): v for k, v in PAPER_RE.items()}, "bad_init": PAPER_BAD_INIT},
+        },
+    )
+    summary = sweep.run(checked, folder, engine=args.engine, workers=args.workers)
+    print(summary)
+    with atomic_path(folder / "tables.md") as tmp:
+        tmp.write_text(tables(folder, args.experiment) + "\n")
+    print(f"wrote {folder / 'tables.md'}")
+    return summary.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
