@@ -26,6 +26,7 @@ def _check_figures(out, report, n):
 def test_run_ecg_quick(tmp_path):
     out = tmp_path / "out"
     argv = ["run", "ecg", "--quick", "--method", "none", "--frames", "61", "--out", str(out)]
+    argv += ["--sigma", "0.05"]  # --sigma kept, as --noise
     assert main(argv) in (0, None)
     report = json.loads((out / "report.json").read_text())
     assert report["config"]["frames"] == 61 and report["config"]["sigmas"] == [0.05]

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from pinn_inverse import sweep
+from pinn_inverse import metrics, sweep
 
 QUICK = dict(quick=True, frames=21, iterations=5)
 
@@ -72,3 +72,10 @@ def test_quick_run_scores_the_method_and_the_baselines_and_is_seeded():
     for name in ("init_data", "init_r_u", "init_r_v", "tikhonov2_re", "stre_re"):
         assert again[name] == out[name], name
     assert again["final_data"] == again["init_data"] and again["adam_step_s"] is None
+    # scored on u: the same seeded network built here, on the same data, gives the same RE
+    from pinn_inverse.ecg import benchmark_data
+    from pinn_inverse.ecg.eand_arn import PRESETS, eand_arn
+
+    data = benchmark_data(0.01, seed=0, n_frames=21)
+    problem = eand_arn(data, preset=PRESETS["default"].quick(), seed=0)
+    assert again["re"] == pytest.approx(metrics.re(problem.predict()[0], data.u), rel=1e-6)
