@@ -79,3 +79,12 @@ def test_quick_run_scores_the_method_and_the_baselines_and_is_seeded():
     data = benchmark_data(0.01, seed=0, n_frames=21)
     problem = eand_arn(data, preset=PRESETS["default"].quick(), seed=0)
     assert again["re"] == pytest.approx(metrics.re(problem.predict()[0], data.u), rel=1e-6)
+    # and the baselines are the pipeline's, by name, on the same data
+    from pinn_inverse.ecg.pipeline import baselines
+    from pinn_inverse.operators import mesh_laplacian
+
+    recs = baselines(data, mesh_laplacian(data.geometry.heart.vertices, data.geometry.heart.faces))
+    for prefix, name in (("tikhonov2_", "Tikhonov 2 (L-curve)"), ("stre_", "STRE")):
+        for score in ("re", "cc", "mse"):
+            reference = getattr(metrics, score)(recs[name][0].u, data.u)
+            assert again[prefix + score] == pytest.approx(reference, rel=1e-9), (name, score)
