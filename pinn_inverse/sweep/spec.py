@@ -30,8 +30,12 @@ import yaml
 from .. import __version__
 from ..validation import check_int
 
-RUNNERS = {"ed_pinn": "pinn_inverse.eeg.study:run", "cnn_pinn": "pinn_inverse.eit.study:run"}
-RUNNERS["eand_arn"] = "pinn_inverse.ecg.study:run"
+#: the built-in runners: each problem's benchmark setting, one seed a cell
+RUNNERS = {
+    "ed_pinn": "pinn_inverse.eeg.study:run",
+    "eand_arn": "pinn_inverse.ecg.study:run",
+    "cnn_pinn": "pinn_inverse.eit.study:run",
+}
 KEYS = ("runner", "grid", "random", "seeds")
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 
