@@ -39,8 +39,9 @@ def test_pipeline_quick(tmp_path, tmp_path_factory):
     assert report["stage1"]["dataset"]["image_size"] == 16
     assert report["stage1"]["seconds"] > 0 and report["stage1"]["train_s"] > 0
     for stage2 in report["stage2"].values():
-        assert stage2["training"]["adam_steps"] == 300  # the quick preset
-        assert stage2["training"]["adam_step_s"] > 0
+        assert list(stage2["training"]) == ["CNN + PINN"]
+        assert stage2["training"]["CNN + PINN"]["adam_steps"] == 300  # the quick preset
+        assert stage2["training"]["CNN + PINN"]["adam_step_s"] > 0
         assert 0 < stage2["U_rel_l2"] < 1
         assert set(stage2["seconds"]) == {"NOSER (difference)", "TV (difference)", "CNN + PINN"}
 
@@ -52,6 +53,7 @@ def test_pipeline_oracle_on_one_case(tmp_path, tmp_path_factory):
     report = pipeline.run(args)
     assert list(report["metrics"]) == ["circle"]
     assert set(report["metrics"]["circle"]) >= {"CNN + PINN", "PINN (true U)"}
+    assert set(report["stage2"]["circle"]["training"]) == {"CNN + PINN", "PINN (true U)"}
 
 
 def test_unknown_case_is_refused(tmp_path):

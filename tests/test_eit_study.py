@@ -12,7 +12,7 @@ from pinn_inverse.eit.fem import ForwardModel
 from pinn_inverse.eit.image import ImageGrid
 from pinn_inverse.eit.mesh import disk_mesh
 from pinn_inverse.eit.phantoms import Circle, Phantom
-from pinn_inverse.eit.study import METHODS, SCORES, Setup, run
+from pinn_inverse.eit.study import METHODS, SCORES, Setup, reconstruct, run
 
 TIMINGS = ("unet_train_s", "stage1_s", "run_s", "cnn_pinn_step_s", "oracle_step_s")
 TIMINGS += tuple(f"{m}_s" for m in METHODS)
@@ -66,6 +66,21 @@ def test_noise_is_at_the_snr_of_the_voltage_change():
         change = np.sqrt(np.mean((clean["v"] - setup.v_ref) ** 2))
         ratios.append(np.sqrt(np.mean((noisy["v"] - clean["v"]) ** 2)) / change)
     assert np.mean(ratios) == pytest.approx(10 ** (-20 / 20), rel=0.05)
+
+
+@pytest.mark.network
+def test_the_oracle_trains_on_the_true_potential_on_stage_one_mask():
+    from pinn_inverse.eit.cnn_pinn import SIGMA_PRESETS
+
+    setup = _setup()
+    data = setup.simulate(PHANTOM, 20.0, np.random.default_rng(0))
+    preset = SIGMA_PRESETS["default"].quick()
+    images, problems = reconstruct(setup, None, data, ("oracle",), preset, 1, 0)
+    assert list(problems) == ["oracle"] and problems["oracle"].oracle
+    np.testing.assert_array_equal(problems["oracle"].U, data["U"])
+    np.testing.assert_array_equal(problems["oracle"].mask, setup.mesh_mask)
+    image, seconds = images["oracle"]
+    assert image.shape == (16, 16) and np.all(image[~setup.mesh_mask] == 0) and seconds > 0
 
 
 @pytest.mark.network

@@ -79,7 +79,7 @@ def run(args):
         data = setup.simulate(random_phantom(kind, rng), args.snr, rng)
         fig = plot_sample(data["sigma_fine"], data["U"], setup.mesh_mask)
         figures.append(save_figure(fig, args.out / f"eit_{kind}_sample.png").name)
-        images, problem = reconstruct(setup, stage, data, methods, preset, None, args.seed)
+        images, problems = reconstruct(setup, stage, data, methods, preset, None, args.seed)
         shown = {NAMES[m]: images[m][0] for m in methods}
         for name, method in extra.items():
             shown[name] = setup.grid.elementwise(method(data["v"]))
@@ -87,8 +87,8 @@ def run(args):
         results[kind] = {n: m for n, (_, m) in scored.items()}
         stage2[kind] = {
             "seconds": {NAMES[m]: images[m][1] for m in methods},
-            "U_rel_l2": metrics.rel_l2(problem.U, data["U"], setup.mesh_mask),
-            "training": problem.trainer.report(),
+            "U_rel_l2": metrics.rel_l2(problems["cnn_pinn"].U, data["U"], setup.mesh_mask),
+            "training": {NAMES[m]: p.trainer.report() for m, p in problems.items()},
         }
         fig = plot_reconstructions(data["sigma"], scored, setup.mask)
         figures.append(save_figure(fig, args.out / f"eit_{kind}_reconstructions.png").name)

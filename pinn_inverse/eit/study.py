@@ -182,9 +182,11 @@ def reconstruct(setup, stage, case, methods, preset, iterations, seed):
     """Every method's σ image (S/m) on one phantom's data, and the seconds each took.
 
     ``methods`` are names of :data:`METHODS`; ``case`` is :meth:`Setup.simulate`'s dict.
-    Returns ``{method: (image (G, G), seconds)}`` and the CNN + PINN problem (or None).
+    Returns ``{method: (image (G, G), seconds)}`` and the trained
+    :class:`~pinn_inverse.eit.cnn_pinn.CNNPINN` problems, ``{method: problem}``, of
+    ``"cnn_pinn"`` and ``"oracle"``.
     """
-    out, problem = {}, None
+    images, problems = {}, {}
     rec, grid = setup.reconstructor, setup.grid
     baselines = {
         "noser": lambda: 1 + rec.noser_difference(setup.v_ref, case["v"]),
@@ -198,7 +200,7 @@ def reconstruct(setup, stage, case, methods, preset, iterations, seed):
             from .cnn_pinn import cnn_pinn
 
             oracle = method == "oracle"
-            built = cnn_pinn(
+            problem = cnn_pinn(
                 None if oracle else case["dV"],
                 stage,
                 U=case["U"] if oracle else None,
@@ -207,12 +209,10 @@ def reconstruct(setup, stage, case, methods, preset, iterations, seed):
                 preset=preset,
                 seed=seed,
             )
-            built.train(iterations=iterations, progress=False)
-            image = built.predict()
-            problem = built if not oracle else problem
-            out[f"{method}_step_s"] = built.timings["adam_step_s"]
-        out[method] = (image, time.perf_counter() - start)
-    return out, problem
+            problem.train(iterations=iterations, progress=False)
+            image, problems[method] = problem.predict(), problem
+        images[method] = (image, time.perf_counter() - start)
+    return images, problems
 
 
 def run(
@@ -287,13 +287,13 @@ def run(
     rows, seconds, steps, unet_errors = [], {m: [] for m in METHODS}, {}, []
     for _ in range(n_phantoms):
         data = setup.simulate(random_phantom(case, rng), snr_db, rng)
-        images, problem = reconstruct(setup, stage, data, METHODS, preset, iterations, seed)
-        unet_errors.append(metrics.rel_l2(problem.U, data["U"], setup.mesh_mask))
+        images, problems = reconstruct(setup, stage, data, METHODS, preset, iterations, seed)
+        unet_errors.append(metrics.rel_l2(problems["cnn_pinn"].U, data["U"], setup.mesh_mask))
         rows.append({m: score(images[m][0], data["sigma"], setup.mask) for m in METHODS})
         for m in METHODS:
             seconds[m].append(images[m][1])
-        for m in ("cnn_pinn", "oracle"):
-            steps.setdefault(m, []).append(images[f"{m}_step_s"])
+        for m, problem in problems.items():
+            steps.setdefault(m, []).append(problem.timings["adam_step_s"])
     out = {}
     for m in METHODS:
         for s in SCORES:
