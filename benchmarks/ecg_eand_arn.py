@@ -35,13 +35,11 @@ import json
 import sys
 from pathlib import Path
 
-from pinn_inverse import sweep
 from pinn_inverse.backend import SUPPORTED
-from pinn_inverse.io import atomic_path, versions, write_json
 from pinn_inverse.sweep.report import label
 
 sys.path.insert(0, str(Path(__file__).parent))
-from eeg_ed_pinn import commit  # noqa: E402 (the benchmark beside this one)
+import sweep_benchmark  # noqa: E402 (the shared part of the benchmarks beside this one)
 
 NETS = ["NN1", "NN2", "NN3", "NN4", "NN5", "NN6"]
 # experiment -> (its setting, the grid, seeds): the setting is the one --quick keeps two of
@@ -173,31 +171,14 @@ def main(argv=None):
     parser.add_argument("--lbfgs", type=int, default=None, help="L-BFGS iterations (0)")
     parser.add_argument("--frames", type=int, default=None, help="frames (661)")
     parser.add_argument("--quick", action="store_true", help="a check that it runs (minutes)")
-    parser.add_argument("--workers", type=int, default=2, help="cells at once (one thread each)")
-    parser.add_argument("--engine", choices=("local", "ray"), default="local")
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/sweeps"))
+    sweep_benchmark.add_arguments(parser)
     args = parser.parse_args(argv)
     tag = "_quick" if args.quick else ""
     folder = args.out / f"ecg_eand_arn_{args.experiment}{tag}"
-    checked = sweep.load_spec(spec(args))  # refuses a bad option before any cell starts
-    write_json(
-        folder / "benchmark.json",
-        {
-            "commit": commit(),
-            "versions": versions(),
-            "workers": args.workers,
-            "threads": 1,
-            "engine": args.engine,
-            "spec": spec(args),
-            "paper": {"re": {str(k): v for k, v in PAPER_RE.items()}, "bad_init": PAPER_BAD_INIT},
-        },
+    paper = {"re": {str(k): v for k, v in PAPER_RE.items()}, "bad_init": PAPER_BAD_INIT}
+    return sweep_benchmark.run(
+        spec(args), folder, args, paper, lambda f: tables(f, args.experiment)
     )
-    summary = sweep.run(checked, folder, engine=args.engine, workers=args.workers)
-    print(summary)
-    with atomic_path(folder / "tables.md") as tmp:
-        tmp.write_text(tables(folder, args.experiment) + "\n")
-    print(f"wrote {folder / 'tables.md'}")
-    return summary.exit_code
 
 
 if __name__ == "__main__":

@@ -20,33 +20,16 @@ settings chosen on the default one).
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
-from pinn_inverse import sweep
 from pinn_inverse.backend import SUPPORTED
-from pinn_inverse.io import atomic_path, versions, write_json
 
 sys.path.insert(0, str(Path(__file__).parent))
+import sweep_benchmark  # noqa: E402 (the shared part of the benchmarks beside this one)
 from eeg_ed_pinn_table import tables  # noqa: E402 (the table script beside this one)
 
 PAPER = {"localization_error_mm": 6.3, "rel_l2_volume": 2.14e4}
-
-
-def commit():
-    """The git commit of the code measured (None outside a checkout)."""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parent,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip()
 
 
 def spec(args):
@@ -76,9 +59,7 @@ def main(argv=None):
     parser.add_argument("--formulation", choices=FORMULATIONS, default=None)
     parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--lbfgs", type=int, default=None)
-    parser.add_argument("--workers", type=int, default=2, help="cells at once (one thread each)")
-    parser.add_argument("--engine", choices=("local", "ray"), default="local")
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/sweeps"))
+    sweep_benchmark.add_arguments(parser)
     parser.add_argument(
         "--weights",
         type=json.loads,
@@ -105,25 +86,7 @@ def main(argv=None):
     formulation = args.formulation or PRESETS[args.preset].formulation
     tag = "" if args.position is None and args.moment is None else "_source"
     folder = args.out / f"eeg_ed_pinn_{args.preset}_{formulation}{tag}"
-    checked = sweep.load_spec(spec(args))  # refuses a bad option before any cell starts
-    write_json(
-        folder / "benchmark.json",
-        {
-            "commit": commit(),
-            "versions": versions(),
-            "workers": args.workers,
-            "threads": 1,
-            "engine": args.engine,
-            "spec": spec(args),
-            "paper": PAPER,
-        },
-    )
-    summary = sweep.run(checked, folder, engine=args.engine, workers=args.workers)
-    print(summary)
-    with atomic_path(folder / "tables.md") as tmp:
-        tmp.write_text(tables([folder]) + "\n")
-    print(f"wrote {folder / 'tables.md'}")
-    return summary.exit_code
+    return sweep_benchmark.run(spec(args), folder, args, PAPER, lambda f: tables([f]))
 
 
 if __name__ == "__main__":

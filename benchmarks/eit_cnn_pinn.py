@@ -22,12 +22,10 @@ import json
 import sys
 from pathlib import Path
 
-from pinn_inverse import sweep
 from pinn_inverse.backend import SUPPORTED
-from pinn_inverse.io import atomic_path, versions, write_json
 
 sys.path.insert(0, str(Path(__file__).parent))
-from eeg_ed_pinn import commit  # noqa: E402 (the benchmark beside this one)
+import sweep_benchmark  # noqa: E402 (the shared part of the benchmarks beside this one)
 
 CASES = ("circle", "two_circles", "circle_triangle")  # the paper's cases 1, 2, 3
 
@@ -107,33 +105,13 @@ def main(argv=None):
     parser.add_argument("--iterations", type=int, default=None, help="σ-PINN Adam steps")
     parser.add_argument("--snr", type=float, default=20.0, help="noise (dB), paper: 20")
     parser.add_argument("--quick", action="store_true", help="a check that it runs, not numbers")
-    parser.add_argument("--workers", type=int, default=2, help="cells at once (one thread each)")
-    parser.add_argument("--engine", choices=("local", "ray"), default="local")
-    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/sweeps"))
+    sweep_benchmark.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.quick:
         args.phantoms, args.seeds = 1, [0]
         args.iterations = 20 if args.iterations is None else args.iterations
     folder = args.out / f"eit_cnn_pinn_{'quick' if args.quick else args.unet}"
-    checked = sweep.load_spec(spec(args))  # refuses a bad option before any cell starts
-    write_json(
-        folder / "benchmark.json",
-        {
-            "commit": commit(),
-            "versions": versions(),
-            "workers": args.workers,
-            "threads": 1,
-            "engine": args.engine,
-            "spec": spec(args),
-            "paper": PAPER,
-        },
-    )
-    summary = sweep.run(checked, folder, engine=args.engine, workers=args.workers)
-    print(summary)
-    with atomic_path(folder / "tables.md") as tmp:
-        tmp.write_text(tables(folder) + "\n")
-    print(f"wrote {folder / 'tables.md'}")
-    return summary.exit_code
+    return sweep_benchmark.run(spec(args), folder, args, PAPER, tables)
 
 
 if __name__ == "__main__":
