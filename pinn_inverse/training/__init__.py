@@ -10,7 +10,8 @@
 """
 
 from .checkpoint import data_hash
+from .problem import Problem
 from .recipe import Preset, Scales, Stage
 from .trainer import Trainer
 
-__all__ = ["Preset", "Scales", "Stage", "Trainer", "data_hash"]
+__all__ = ["Preset", "Problem", "Scales", "Stage", "Trainer", "data_hash"]

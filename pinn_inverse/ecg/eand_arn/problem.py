@@ -7,7 +7,7 @@ from ... import backend, metrics
 from ...nets import TABLE_I, NetConfig, build_net
 from ...operators import MatrixOperator, mesh_laplacian
 from ...operators.mesh_laplacian import METHODS
-from ...training import Scales, Stage, Trainer, data_hash
+from ...training import Problem, Scales, Stage, Trainer, data_hash
 from ...validation import as_array, check_choice, check_int
 from ..aliev_panfilov import D_DEFAULT
 from ..data import EcgData
@@ -20,7 +20,7 @@ DERIVATIVES = tuple(SCHEMES)
 EP_DL_NET = NetConfig(layers=10, neurons=10)
 
 
-class EANDARN:
+class EANDARN(Problem):
     """An EAND-ARN (or EP-DL) problem: DeepXDE data, network and model, its trainer, results.
 
     Build it with :func:`eand_arn` or :func:`ep_dl`. ``data`` (a :class:`.MeshTimeData`),
@@ -35,30 +35,6 @@ class EANDARN:
         self.trainer, self.model, self.data = trainer, trainer.model, trainer.data
         self.net = self.model.net
         self.loss_names = trainer.loss_names
-
-    def train(self, iterations=None, lbfgs=None, checkpoint=None, checkpoint_every=250,
-              display_every=500, progress=True, callbacks=()):  # fmt: skip
-        """Adam with new time slices every ``resample_period`` steps, then L-BFGS on the last
-        batch (the preset's stages); arguments as :meth:`~pinn_inverse.training.Trainer.train`.
-
-        Returns
-        -------
-        tuple
-            DeepXDE's ``(losshistory, train_state)``.
-        """
-        return self.trainer.train(
-            self.preset.stages(iterations, lbfgs),
-            checkpoint=checkpoint,
-            checkpoint_every=checkpoint_every,
-            progress=progress,
-            callbacks=callbacks,
-            display_every=display_every,
-        )
-
-    @property
-    def timings(self):
-        """Steps and seconds per optimizer (``adam_step_s``, ``lbfgs_s``, ...)."""
-        return self.trainer.timings_by_optimizer()
 
     def predict(self):
         """û, v̂ at every heart node and frame, shape ``(n_heart, n_frames)`` each

@@ -5,7 +5,7 @@ import numpy as np
 
 from ...nets import SIREN
 from ...sampling import Resampler
-from ...training import Scales, Stage, Trainer, data_hash
+from ...training import Problem, Scales, Stage, Trainer, data_hash
 from ...validation import as_array, check_choice, check_int
 from ..electrodes import check_on_scalp
 from ..head import ThreeShellHead
@@ -18,7 +18,7 @@ from .presets import FORMULATIONS, PRESETS, Preset
 MODES = ("known", "free", "dipole")
 
 
-class EDPINN:
+class EDPINN(Problem):
     """An ED-PINN problem: DeepXDE data, network and model, its trainer, and SI-unit results.
 
     Build it with :func:`ed_pinn`. ``data``, ``net`` and ``model`` are the DeepXDE objects and
@@ -42,55 +42,10 @@ class EDPINN:
         self.loss_weights = [self.trainer.loss_weights[name] for name in self.loss_names]
         self.variables = self.trainer.variables
 
-    def train(
-        self,
-        iterations=None,
-        lbfgs=None,
-        checkpoint=None,
-        checkpoint_every=250,
-        display_every=500,
-        progress=True,
-        callbacks=(),
-    ):
-        """Adam with the collocation points redrawn every ``resample_period`` steps, then
-        L-BFGS on the last points (the preset's :meth:`~pinn_inverse.training.Preset.stages`).
-
-        Parameters
-        ----------
-        iterations : int, optional
-            Adam steps (default: the preset's).
-        lbfgs : int, optional
-            L-BFGS iterations (default: the preset's).
-        checkpoint : str or Path, optional
-            Folder for checkpoints; a run of the same recipe interrupted there resumes from
-            it and ends where an uninterrupted run would.
-        checkpoint_every : int
-            Adam steps between checkpoints.
-
-        Returns
-        -------
-        tuple
-            DeepXDE's ``(losshistory, train_state)``.
-        """
-        stages = self.preset.stages(iterations, lbfgs)
-        return self.trainer.train(
-            stages,
-            checkpoint=checkpoint,
-            checkpoint_every=checkpoint_every,
-            progress=progress,
-            callbacks=callbacks,
-            display_every=display_every,
-        )
-
     def compile(self, stage):
         """Compile ``model`` for a :class:`~pinn_inverse.training.Stage` with this problem's
         rules (``dipole`` mode keeps L-BFGS off its data term); then ``model.train``."""
         return self.trainer.compile(stage)
-
-    @property
-    def timings(self):
-        """Steps and seconds per optimizer (``adam_step_s``, ``lbfgs_s``, ...)."""
-        return self.trainer.timings_by_optimizer()
 
     # --- results in SI units ----------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ...nets.residual_mlp import ResidualMLP
 from ...training import Preset as TrainingPreset
-from ...training import Scales, Stage, Trainer, data_hash
+from ...training import Problem, Scales, Stage, Trainer, data_hash
 from ...validation import as_array, check_choice, check_int, check_positive
 from ..image import ImageGrid
 from ..mesh import EITMesh, disk_mesh
@@ -72,7 +72,7 @@ PRESETS = {
 }
 
 
-class CNNPINN:
+class CNNPINN(Problem):
     """The two-stage CNN-PINN problem: stage 1 (``unet``) and stage 2's DeepXDE objects.
 
     Build it with :func:`cnn_pinn`. ``data``, ``net`` and ``model`` are stage 2's DeepXDE
@@ -82,55 +82,14 @@ class CNNPINN:
     nondimensionalisation (lengths by the radius, U by max |U|, σ by the background).
     """
 
+    display_every = 100
+
     def __init__(self, unet, U, mask, scales, preset, seed, oracle, trainer):
         self.unet, self.U, self.mask = unet, U, mask
         self.scales, self.preset, self.seed, self.oracle = scales, preset, seed, oracle
         self.trainer, self.model, self.data = trainer, trainer.model, trainer.data
         self.net = self.model.net
         self.loss_names = trainer.loss_names
-
-    def train(
-        self,
-        iterations=None,
-        lbfgs=None,
-        checkpoint=None,
-        checkpoint_every=250,
-        display_every=100,
-        progress=True,
-        callbacks=(),
-    ):
-        """Adam, then L-BFGS if the preset has any (the preset's
-        :meth:`~pinn_inverse.training.Preset.stages`).
-
-        Parameters
-        ----------
-        iterations : int, optional
-            Adam steps (default: the preset's).
-        lbfgs : int, optional
-            L-BFGS iterations (default: the preset's).
-        checkpoint : str or Path, optional
-            Folder for checkpoints; a run of the same recipe interrupted there resumes from it.
-        checkpoint_every : int
-            Adam steps between checkpoints.
-
-        Returns
-        -------
-        tuple
-            DeepXDE's ``(losshistory, train_state)``.
-        """
-        return self.trainer.train(
-            self.preset.stages(iterations, lbfgs),
-            checkpoint=checkpoint,
-            checkpoint_every=checkpoint_every,
-            progress=progress,
-            callbacks=callbacks,
-            display_every=display_every,
-        )
-
-    @property
-    def timings(self):
-        """Steps and seconds per optimizer (``adam_step_s``, ...)."""
-        return self.trainer.timings_by_optimizer()
 
     def predict(self):
         """The reconstructed conductivity image (G, G) (S/m), 0 outside the mask (as the
