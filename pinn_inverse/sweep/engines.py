@@ -12,60 +12,66 @@ so its record does not depend on the order or the engine the cells ran in.
 import json
 import multiprocessing
 import os
-from collections import deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+import signal
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from ..backend import set_threads
 from .records import failed_record, run_cell
 
 
-def run_local(cells, folder, started, finished, workers=None, address=None):
-    """Run ``cells`` on a pool of ``workers`` processes (default: one per CPU core).
+def _cell_process(cell, conn):
+    """The body of a worker process: one cell on one thread, its record sent back.
 
-    Processes are spawned, not forked (a forked TensorFlow or PyTorch runtime can hang), one
-    per cell, and at most ``workers`` cells are in flight, so every submitted cell is a
-    running one. A
-    worker that dies (killed, out of memory) breaks the pool: the cells then running are
-    recorded as failed, and the rest go on in a new pool.
+    Ctrl-C is the driver's to handle (it terminates the workers), so that a cell stopped by
+    it is not recorded as one that failed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    set_threads(1)
+    conn.send(run_cell(cell))
+    conn.close()
+
+
+def run_local(cells, folder, started, finished, workers=None, address=None):
+    """Run ``cells`` on ``workers`` processes at a time (default: one per CPU core).
+
+    Every cell runs in a process of its own, spawned, not forked (a forked TensorFlow or
+    PyTorch runtime can hang). A worker that dies before it sends its record (killed, out
+    of memory) fails its own cell, and the others go on. When the driver stops (Ctrl-C, an
+    error), the workers still running are terminated and waited for, so nothing outlives
+    the command and no record is half written: records are written by the driver only.
     """
     workers = workers or len(os.sched_getaffinity(0))
-    queue, running, pool = deque(cells), {}, None
+    queue, running = list(reversed(cells)), {}
     context = multiprocessing.get_context("spawn")
     try:
         while queue or running:
-            if pool is None:
-                pool = ProcessPoolExecutor(
-                    workers,
-                    mp_context=context,
-                    initializer=set_threads,
-                    initargs=(1,),
-                    max_tasks_per_child=1,
-                )
             while queue and len(running) < workers:
-                cell = queue.popleft()
-                running[pool.submit(run_cell, cell)] = cell
+                cell = queue.pop()
+                receive, send = context.Pipe(duplex=False)
+                process = context.Process(target=_cell_process, args=(cell, send), daemon=True)
+                process.start()
+                send.close()  # the child holds the sending end; EOF when it exits
+                running[receive] = (process, cell)
                 started(cell)
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                cell = running.pop(future)
+            for receive in wait(list(running)):
+                process, cell = running.pop(receive)
                 try:
-                    finished(future.result())
-                except BrokenProcessPool:
-                    finished(
-                        failed_record(
-                            cell,
-                            "the worker process died (killed, or out of memory) while this "
-                            "cell or another one that ran beside it was running",
-                        )
+                    record = receive.recv()
+                except EOFError:
+                    process.join()
+                    record = failed_record(
+                        cell,
+                        f"the worker process died (exit code {process.exitcode}: killed, or "
+                        f"out of memory) while this cell was running",
                     )
-                    if pool is not None:
-                        pool.shutdown(wait=False)
-                        pool = None
+                receive.close()
+                process.join()
+                finished(record)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        for process, _ in running.values():
+            process.terminate()
+        for process, _ in running.values():
+            process.join()
 
 
 def import_ray():
