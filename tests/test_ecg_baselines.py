@@ -2,9 +2,11 @@
 
 import numpy as np
 import pytest
+import trimesh
 
 from pinn_inverse.ecg.baselines import stre, tikhonov, window_laplacian
 from pinn_inverse.ecg.data import add_noise, benchmark_data
+from pinn_inverse.ecg.geometry import check_nested, check_surface, refine
 from pinn_inverse.io import load_arrays
 from pinn_inverse.metrics import cc, re
 from pinn_inverse.operators import mesh_laplacian
@@ -115,3 +117,35 @@ def test_laplacian_of_the_wrong_size_is_refused(small):
         tikhonov(R, y, order=2, laplacian=L[:10, :10])
     with pytest.raises(ValueError, match="laplacian"):
         stre(R, y, L[:10, :10], lam_s=1.0, lam_t=1.0)
+
+
+def test_data_from_a_finer_forward_model_converge_and_leave_R_alone():
+    # spheres of 42 nodes; each split of both surfaces brings the simulated torso data closer
+    # to the limit of the piecewise-linear heart data (BEM error O(h²): about 4-5× per split)
+    def sphere(radius):
+        mesh = trimesh.creation.icosphere(subdivisions=1, radius=radius)
+        return check_surface(np.asarray(mesh.vertices), np.asarray(mesh.faces))
+
+    geometry = check_nested(sphere(0.03), sphere(0.06))
+    runs = [
+        benchmark_data(0.0, geometry=geometry, n_frames=9, cache_dir=None, forward_subdivisions=k)
+        for k in (0, 1, 2)
+    ]
+    assert [d.forward_subdivisions for d in runs] == [0, 1, 2]
+    assert all(np.array_equal(d.R, runs[0].R) for d in runs)  # the methods' R is the coarse one
+    assert np.array_equal(runs[0].y, runs[0].R @ runs[0].u)  # k = 0: the inverse crime
+    limit = runs[2].y
+    error = [np.linalg.norm(d.y - limit) / np.linalg.norm(limit) for d in runs[:2]]
+    assert 0.01 < error[0] < 0.2 and error[0] / error[1] > 3, error
+    with pytest.raises(ValueError, match="forward_subdivisions"):
+        benchmark_data(geometry=geometry, n_frames=9, cache_dir=None, forward_subdivisions=-1)
+
+
+def test_refine_interpolates_linear_fields_exactly():
+    mesh = trimesh.creation.icosphere(subdivisions=1)
+    surface = check_surface(np.asarray(mesh.vertices), np.asarray(mesh.faces))
+    fine, P = refine(surface, 2)
+    assert P.shape == (fine.n_nodes, surface.n_nodes) == (642, 42)
+    assert np.allclose(P @ surface.vertices, fine.vertices, atol=1e-15)  # x, y, z are linear
+    assert np.allclose(P.sum(axis=1), 1.0)
+    assert np.array_equal(P[:42].toarray(), np.eye(42))  # the old nodes keep their indices

@@ -30,6 +30,7 @@ from .geometry import (
     read_pts_fac,
     read_surface,
     read_tri,
+    refine,
     subdivide,
     triangle_angles,
 )
@@ -63,4 +64,5 @@ __all__ = [
     "VolumeMesh",
     "fem_torso_potentials",
     "volume_mesh",
+    "refine",
 ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse
 
 from ..validation import as_array, as_points, check_int, check_positive
 
@@ -171,7 +172,8 @@ def subdivide(surface, levels=1, name="surface"):
 
     The surface does not move (the new nodes are edge midpoints, not smoothed), so a solution
     on the same geometry converges under repeated subdivision. The original nodes keep their
-    indices; each level appends one node per edge.
+    indices; each level appends one node per edge. :func:`refine` also returns the matrix that
+    carries nodal values onto the new nodes.
 
     Parameters
     ----------
@@ -187,22 +189,40 @@ def subdivide(surface, levels=1, name="surface"):
     -------
     Surface
     """
+    return refine(surface, levels, name)[0]
+
+
+def refine(surface, levels=1, name="surface"):
+    """:func:`subdivide`, and the linear interpolation from the old nodes to the new ones.
+
+    Returns
+    -------
+    fine : Surface
+        The subdivided surface.
+    P : scipy.sparse.csr_matrix, shape (fine.n_nodes, surface.n_nodes)
+        ``P @ f`` is the piecewise-linear field with nodal values ``f`` at the new nodes: the
+        identity on the original nodes (they keep their indices), the mean of an edge's two
+        ends at its midpoint. Its rows sum to one, and ``P @ surface.vertices`` are
+        ``fine.vertices``.
+    """
     if not isinstance(surface, Surface):
         raise TypeError(f"surface must be a Surface, got {type(surface).__name__}")
     levels = check_int(levels, "levels", minimum=0)
     vertices, faces = surface.vertices, surface.faces
+    P = scipy.sparse.identity(len(vertices), format="csr")
     if levels == 0:
-        return surface
+        return surface, P
     for _ in range(levels):
         edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
         unique, inverse = np.unique(np.sort(edges, axis=1), axis=0, return_inverse=True)
         ab, bc, ca = len(vertices) + inverse.reshape(3, -1)
         a, b, c = faces.T
         vertices = np.concatenate([vertices, vertices[unique].mean(axis=1)])
+        P = scipy.sparse.vstack([P, 0.5 * (P[unique[:, 0]] + P[unique[:, 1]])], format="csr")
         faces = np.concatenate(
             [np.stack(t, axis=1) for t in ((a, ab, ca), (ab, b, bc), (ca, bc, c), (ab, bc, ca))]
         )
-    return check_surface(vertices, faces, name)
+    return check_surface(vertices, faces, name), P
 
 
 def enclosed_volume(vertices, faces):
