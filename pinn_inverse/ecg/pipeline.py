@@ -1,31 +1,66 @@
 """ECG: Aliev-Panfilov heart truth, BEM torso maps with noise, EAND-ARN beside Tikhonov and STRE.
 
 ``pinn-inverse run ecg [--quick] [--method eand-arn|ep-dl|none] [--derivatives ad|nd_space|nd]
-[--net NN1..NN6] [--noise σ ...]`` simulates one paced beat on the default heart, maps it to
-the torso with the BEM transfer matrix, adds noise at each level, reconstructs the heart
+[--net NN1..NN6] [--noise σ ...] [--geometry default|ecgsim | --heart FILE --torso FILE]``
+simulates one beat paced at the apex (the lowest heart node) on the heart, maps it to the
+torso with the BEM transfer matrix, adds noise at each level, reconstructs the heart
 potentials with every baseline and with the chosen network method (trained on the same data)
 and scores them with RE, CC and MSE (EAND-ARN eqs. 19-21). ``--sigma`` is an alias of
 ``--noise``.
+
+A user's geometry is a heart file and a torso file in any format the readers take
+(:func:`read_surface_file`): a ``.pts``/``.fac`` pair named by either file, an ECGSim
+``.tri``, or anything trimesh reads. Both are checked (closed, outward, no degenerate
+triangles) and the heart must lie strictly inside the torso.
 """
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
 from ..io import save_figure
 from ..metrics import cc, mse, re
 from ..operators import mesh_laplacian
+from ..validation import check_positive
 from . import plotting
 from .baselines import TikhonovPath, stre
 from .data import NOISE_LEVELS, benchmark_data
-from .study import DEFAULTS, parse_net, scores
+from .geometry import check_nested, read_pts_fac, read_surface, read_tri
+from .study import DEFAULTS, GEOMETRIES, geometry_of, parse_net, scores
 
 METHODS = (*DEFAULTS, "none")
+# metres per file length unit when --unit is not given: the readers' defaults
+DEFAULT_UNITS = {".pts": 1e-3, ".fac": 1e-3, ".tri": 1.0}
+# the heart's largest extent (m) a run accepts: a human heart spans about 0.1 m, and a file
+# read in the wrong unit is off by a factor of 1000 (Aliev-Panfilov's D is in m²)
+HEART_SIZE = (0.02, 0.5)
 
 
 def add_arguments(parser):
-    """ECG options: noise levels, frame count and the network method."""
+    """ECG options: geometry, noise levels, frame count and the network method."""
+    parser.set_defaults(fail=parser.error)
+    parser.add_argument(
+        "--geometry",
+        choices=GEOMETRIES,
+        default=None,
+        help="a built-in geometry (default: default; ecgsim: ECGSim's ventricles split once)",
+    )
+    parser.add_argument(
+        "--heart",
+        type=Path,
+        help="heart surface file: .pts (with its .fac beside it) or .fac, .tri, or any "
+        "format trimesh reads (.stl, .obj, .ply, .off, ...); needs --torso",
+    )
+    parser.add_argument("--torso", type=Path, help="torso surface file (as --heart)")
+    parser.add_argument(
+        "--unit",
+        type=float,
+        default=None,
+        help="metres per length unit of the --heart and --torso files (default: 0.001 for "
+        ".pts/.fac, 1 for .tri and the trimesh formats)",
+    )
     parser.add_argument(
         "--noise",
         "--sigma",
@@ -66,6 +101,84 @@ def _net(value):
     return value
 
 
+def read_surface_file(path, unit=None, name="surface"):
+    """Read one surface, choosing the reader by the file's suffix.
+
+    Parameters
+    ----------
+    path : path
+        ``.pts`` or ``.fac`` (the pair, same stem, in one folder; :func:`read_pts_fac`),
+        ``.tri`` (:func:`read_tri`) or any format trimesh reads (:func:`read_surface`).
+    unit : float, optional
+        Metres per file length unit; default 1e-3 for ``.pts``/``.fac`` (mm), 1 otherwise.
+    name : str
+        Name used in error messages.
+
+    Returns
+    -------
+    Surface
+        Checked by :func:`~pinn_inverse.ecg.geometry.check_surface`.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    unit = DEFAULT_UNITS.get(suffix, 1.0) if unit is None else float(check_positive(unit, "unit"))
+    files = (
+        [path.with_suffix(".pts"), path.with_suffix(".fac")]
+        if suffix in (".pts", ".fac")
+        else [path]
+    )
+    for file in files:
+        if not file.is_file():
+            raise ValueError(f"{name} file {file} does not exist")
+    try:
+        if suffix in (".pts", ".fac"):
+            return read_pts_fac(*files, unit=unit, name=name)
+        if suffix == ".tri":
+            return read_tri(path, unit=unit, name=name)
+        return read_surface(path, unit=unit, name=name)
+    except (OSError, ValueError, IndexError) as err:
+        raise ValueError(
+            f"cannot use {name} file {path}: {err} (accepted: a .pts/.fac pair, .tri, or a "
+            "format trimesh reads)"
+        ) from None
+
+
+def read_geometry(heart, torso, unit=None):
+    """A checked :class:`~pinn_inverse.ecg.geometry.Geometry` from a heart and a torso file.
+
+    Each file is read by :func:`read_surface_file`; the heart's largest extent must be
+    within ``HEART_SIZE`` (2-50 cm: a file in mm read as m is refused, not simulated) and the
+    heart strictly inside the torso (:func:`~pinn_inverse.ecg.geometry.check_nested`).
+    """
+    heart = read_surface_file(heart, unit, "heart")
+    torso = read_surface_file(torso, unit, "torso")
+    size = float(np.ptp(heart.vertices, axis=0).max())
+    if not HEART_SIZE[0] <= size <= HEART_SIZE[1]:
+        raise ValueError(
+            f"the heart spans {size:.4g} m; a heart spans {HEART_SIZE[0]}-{HEART_SIZE[1]} m: "
+            "give the files' length unit with --unit (metres per file unit, e.g. 0.001 for mm)"
+        )
+    return check_nested(heart, torso)
+
+
+def _geometry(args):
+    """The geometry the options name, and how the report names it."""
+    if (args.heart is None) != (args.torso is None):
+        raise ValueError("give both --heart and --torso (a user's geometry needs both surfaces)")
+    if args.heart is not None:
+        if args.geometry is not None:
+            raise ValueError("give either --geometry or --heart and --torso, not both")
+        return read_geometry(args.heart, args.torso, args.unit), {
+            "heart": str(args.heart),
+            "torso": str(args.torso),
+            "unit": args.unit,
+        }
+    if args.unit is not None:
+        raise ValueError("--unit is the length unit of --heart and --torso: give them too")
+    name = args.geometry or "default"
+    return geometry_of(name, args.quick), name
+
+
 def baselines(data, laplacian, quick=False):
     """The baselines on one data set: name -> (Reconstruction, seconds).
 
@@ -94,8 +207,21 @@ def run(args):
     frames = args.frames or (221 if args.quick else 661)
     method = args.method
     if method == "none" and (args.derivatives or args.net):
-        raise ValueError("--derivatives and --net choose the network: give --method eand-arn|ep-dl")
-    config = {"sigmas": sigmas, "frames": frames, "seed": args.seed, "laplacian": "fdm (eq. 15)"}
+        args.fail("--derivatives and --net choose the network: give --method eand-arn|ep-dl")
+    try:
+        geometry, geometry_name = _geometry(args)
+    except ValueError as err:
+        args.fail(str(err))
+    heart = geometry.heart
+    config = {
+        "geometry": geometry_name,
+        "n_heart": heart.n_nodes,
+        "n_torso": geometry.torso.n_nodes,
+        "sigmas": sigmas,
+        "frames": frames,
+        "seed": args.seed,
+        "laplacian": "fdm (eq. 15)",
+    }
     if method != "none":
         derivatives, net = DEFAULTS[method]
         config["method"] = {
@@ -106,8 +232,9 @@ def run(args):
         }
     metrics, figures, lambdas, training = {}, [], {}, {}
     for sigma in sigmas:
-        data = benchmark_data(sigma, seed=args.seed, n_frames=frames, progress=True)
-        heart = data.geometry.heart
+        data = benchmark_data(
+            sigma, seed=args.seed, geometry=geometry, n_frames=frames, progress=True
+        )
         laplacian = mesh_laplacian(heart.vertices, heart.faces)
         recs = baselines(data, laplacian, quick=args.quick)
         key = f"sigma={sigma:g}"
@@ -164,19 +291,24 @@ def _train(data, method, args):
 
 
 def _figures(out, key, data, recs, shown, problem):
+    """The run's figures for one noise level; their file names, in ``out``."""
     # the frame at which half of the heart is activated shows the front best
     frame = int(np.argmin(np.abs((data.u > 0.5).mean(axis=0) - 0.5)))
-    maps = {"truth": data.u[:, frame], **{n: u[:, frame] for n, u in shown.items()}}
+    estimates = {"truth": data.u, **shown}
+    maps = {name: u[:, frame] for name, u in estimates.items()}
+    times = {name: plotting.activation_times(u, data.t) for name, u in estimates.items()}
     node = int(np.argmax(data.geometry.heart.vertices[:, 0]))
-    names = [f"{key}_heart_maps.png", f"{key}_time_course.png", f"{key}_lcurve.png"]
     label = f"(t = {data.t[frame]:.1f}, {key})"
-    save_figure(plotting.heart_maps(data.geometry.heart, maps, label), out / names[0])
-    save_figure(plotting.time_course(data.t, node, data.u, shown), out / names[1])
     lc = recs["Tikhonov 2 (L-curve)"][0]
-    save_figure(plotting.lcurve(lc, f"Tikhonov 2, {key}"), out / names[2])
+    figures = {
+        "heart_maps": plotting.heart_maps(data.geometry, maps, label),
+        "activation_maps": plotting.activation_maps(data.geometry, times),
+        "time_course": plotting.time_course(data.t, node, data.u, shown),
+        "lcurve": plotting.lcurve(lc, f"Tikhonov 2, {key}"),
+    }
     if problem is not None:
-        names.append(f"{key}_loss.png")
-        history = problem.trainer.history
         title = f"{problem.trainer.name}, {key}"
-        save_figure(plotting.loss_curves(history, problem.loss_names, title), out / names[-1])
-    return names
+        figures["loss"] = plotting.loss_curves(problem.trainer.history, problem.loss_names, title)
+    for name, fig in figures.items():
+        save_figure(fig, out / f"{key}_{name}.png")
+    return [f"{key}_{name}.png" for name in figures]
