@@ -116,3 +116,48 @@ def plot_comparison(rows, mask):
             _show(ax, image, mask, f"{name}\nSSIM {m['ssim']:.3f}  CC {m['cc']:.3f}", **limits)
     fig.colorbar(handle, ax=axes, shrink=0.8, label="σ (S/m)")
     return fig
+
+
+def plot_unet_history(val_history, train_history=None, steps_per_epoch=1):
+    """Stage 1's loss (normalised mean squared error on the disk's pixels) by epoch: the
+    validation loss after every epoch and, when given, the training loss.
+
+    Parameters
+    ----------
+    val_history : sequence of float
+        Validation loss after epochs 1, 2, … (``UNetStage.record["val_history"]``).
+    train_history : list of dict, optional
+        :attr:`pinn_inverse.training.Trainer.history` of the U-Net's training (``step``,
+        ``loss``): the loss of the minibatch of that step.
+    steps_per_epoch : int
+        Minibatches per epoch, to put the training entries on the epoch axis.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.3))
+    if train_history:
+        epochs = [entry["step"] / steps_per_epoch for entry in train_history]
+        ax.semilogy(epochs, [entry["loss"][0] for entry in train_history], label="training")
+    ax.semilogy(range(1, len(val_history) + 1), val_history, label="validation")
+    best = int(np.argmin(val_history))
+    ax.plot(best + 1, val_history[best], "o", color="C1", label=f"best (epoch {best + 1})")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("normalised MSE of U")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_potentials(true, predicted, mask):
+    """The true potential image U (V), stage 1's prediction, and their difference."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.1))
+    limits = dict(vmin=float(true[mask].min()), vmax=float(true[mask].max()), cmap="RdBu_r")
+    fig.colorbar(_show(axes[0], true, mask, "true U (V)", **limits), ax=axes[0])
+    fig.colorbar(_show(axes[1], predicted, mask, "U-Net's U (V)", **limits), ax=axes[1])
+    error = predicted - true
+    bound = float(np.abs(error[mask]).max())
+    handle = _show(axes[2], error, mask, "difference (V)", cmap="RdBu_r", vmin=-bound, vmax=bound)
+    fig.colorbar(handle, ax=axes[2])
+    return fig
