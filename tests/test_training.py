@@ -150,3 +150,18 @@ def test_preset_stages_and_replace():
         preset.replace(iteration=3)
     with pytest.raises(ValueError, match="positive learning_rate"):
         Stage("adam", 10)
+
+
+def test_a_tuple_of_learning_rates_is_a_piecewise_constant_schedule():
+    preset = Preset(learning_rate=(3e-3, 1e-3, 3e-4), iterations=100, lbfgs=10)
+    stages = preset.stages()
+    assert [(s.optimizer, s.steps, s.learning_rate) for s in stages] == [
+        ("adam", 34, 3e-3),
+        ("adam", 33, 1e-3),
+        ("adam", 33, 3e-4),
+        ("L-BFGS", 10, None),
+    ]
+    assert preset.first_stage() == Stage("adam", 1, 3e-3)
+    assert [s.steps for s in preset.stages(iterations=2, lbfgs=0)] == [1, 1]  # none empty
+    with pytest.raises(ValueError, match="empty tuple"):
+        Preset(learning_rate=()).stages()

@@ -124,8 +124,9 @@ def run(
     iterations, lbfgs : int, optional
         Adam steps and L-BFGS iterations (default: the preset's); both 0 scores the initial
         network.
-    learning_rate : float, optional
-        Adam's learning rate (default: the preset's).
+    learning_rate : float or sequence of floats, optional
+        Adam's learning rate, or a piecewise-constant schedule of rates (the Adam steps in as
+        many equal stages; :class:`~pinn_inverse.training.Preset`); default: the preset's.
     slices : int, optional
         Centre frames per Adam step (the preset's ``n_slices``).
     frames : int, optional
@@ -159,6 +160,8 @@ def run(
     config = parse_net(net or DEFAULTS[method][1])
     frames = (61 if quick else 661) if frames is None else check_int(frames, "frames", minimum=5)
     preset = PRESETS["default"].quick() if quick else PRESETS["default"]
+    if isinstance(learning_rate, list):  # a schedule, as a SPEC (JSON, YAML) gives it
+        learning_rate = tuple(learning_rate)
     changes = {"learning_rate": learning_rate, "n_slices": slices}
     preset = preset.replace(**{k: v for k, v in changes.items() if v is not None})
 

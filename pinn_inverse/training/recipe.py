@@ -58,7 +58,9 @@ class Preset:
 
     ``weights`` maps loss terms to their weights; ``iterations`` Adam steps at
     ``learning_rate`` are followed by ``lbfgs`` L-BFGS iterations; the collocation points are
-    redrawn every ``resample_period`` Adam steps.
+    redrawn every ``resample_period`` Adam steps. A tuple of learning rates is a piecewise
+    constant schedule: the Adam steps split into as many equal stages, one per rate, in order
+    (each stage starts a fresh Adam).
     """
 
     learning_rate: float = 1e-3
@@ -71,10 +73,22 @@ class Preset:
         """The recipe's schedule: Adam, then L-BFGS if it has any iterations."""
         iterations = self.iterations if iterations is None else iterations
         lbfgs = self.lbfgs if lbfgs is None else lbfgs
-        stages = [Stage("adam", check_int(iterations, "iterations", minimum=0), self.learning_rate)]
+        iterations = check_int(iterations, "iterations", minimum=0)
+        rates = self.learning_rate
+        rates = tuple(rates) if isinstance(rates, tuple | list) else (rates,)
+        if not rates:
+            raise ValueError("learning_rate is an empty tuple: give one rate or several")
+        # the steps in len(rates) stages as equal as they split, the first ones one longer
+        share, extra = divmod(iterations, len(rates))
+        stages = [Stage("adam", share + (i < extra), rate) for i, rate in enumerate(rates)]
         if check_int(lbfgs, "lbfgs", minimum=0):
             stages.append(Stage("L-BFGS", lbfgs))
         return [s for s in stages if s.steps]
+
+    def first_stage(self):
+        """One Adam step at the first learning rate: what a factory compiles its model with,
+        so that the model it returns is ready to train, as DeepXDE users expect."""
+        return self.stages(iterations=1, lbfgs=0)[0]
 
     def replace(self, **changes):
         """A copy with ``changes`` (unknown fields are refused by name)."""

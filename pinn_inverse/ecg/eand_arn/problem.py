@@ -7,7 +7,7 @@ from ... import backend, metrics
 from ...nets import TABLE_I, NetConfig, build_net
 from ...operators import MatrixOperator, mesh_laplacian
 from ...operators.mesh_laplacian import METHODS
-from ...training import Problem, Scales, Stage, Trainer, data_hash
+from ...training import Problem, Scales, Trainer, data_hash
 from ...validation import as_array, check_choice, check_int
 from ..aliev_panfilov import D_DEFAULT
 from ..data import EcgData
@@ -162,7 +162,7 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
         fingerprint=_fingerprint(ecg, derivatives, net, lam, preset, seed, name),
         name="EAND-ARN" if name == "eand_arn" else "EP-DL",
     )
-    trainer.compile(Stage("adam", 1, preset.learning_rate))  # compiled, as DeepXDE users expect
+    trainer.compile(preset.first_stage())  # compiled, as DeepXDE users expect
     return EANDARN(ecg, scheme, net, lam, preset, scales, seed, trainer)
 
 

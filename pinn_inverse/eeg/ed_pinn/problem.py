@@ -5,7 +5,7 @@ import numpy as np
 
 from ...nets import SIREN
 from ...sampling import Resampler
-from ...training import Problem, Scales, Stage, Trainer, data_hash
+from ...training import Problem, Scales, Trainer, data_hash
 from ...validation import as_array, check_choice, check_int
 from ..electrodes import check_on_scalp
 from ..head import ThreeShellHead
@@ -250,7 +250,7 @@ def ed_pinn(
         stage_rule=source_mode.stage_rule,
         name="ED-PINN",
     )
-    trainer.compile(Stage("adam", 1, preset.learning_rate))  # compiled, as DeepXDE users expect
+    trainer.compile(preset.first_stage())  # compiled, as DeepXDE users expect
     return EDPINN(
         head=head,
         electrodes=electrodes,

@@ -12,7 +12,7 @@ import numpy as np
 
 from ...nets.residual_mlp import ResidualMLP
 from ...training import Preset as TrainingPreset
-from ...training import Problem, Scales, Stage, Trainer, data_hash
+from ...training import Problem, Scales, Trainer, data_hash
 from ...validation import as_array, check_choice, check_int, check_positive
 from ..image import ImageGrid
 from ..mesh import EITMesh, disk_mesh
@@ -192,7 +192,7 @@ def cnn_pinn(
         fingerprint=_fingerprint(U, mesh, currents, background, preset, seed),
         name="σ-PINN",
     )
-    trainer.compile(Stage("adam", 1, preset.learning_rate))  # compiled, as DeepXDE users expect
+    trainer.compile(preset.first_stage())  # compiled, as DeepXDE users expect
     return CNNPINN(unet, U, mask, scales, preset, seed, bool(oracle), trainer)
 
 
