@@ -8,7 +8,8 @@ import pytest
 import trimesh
 
 from pinn_inverse.cli import main
-from pinn_inverse.ecg.plotting import activation_times
+from pinn_inverse.ecg.geometry import check_nested, check_surface
+from pinn_inverse.ecg.plotting import activation_maps, activation_times, heart_maps, heart_views
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +66,19 @@ def test_run_ecg_on_a_users_geometry(tmp_path, spheres):
     assert report["figures"] == [f"sigma=0.05_{name}.png" for name in names]
     for name in report["figures"]:
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_run_ecg_on_the_ecgsim_geometry(tmp_path, shared_data):
+    out = tmp_path / "out"
+    argv = ["run", "ecg", "--quick", "--method", "none", "--frames", "61", "--out", str(out)]
+    with pytest.warns(UserWarning, match="badly shaped triangles"):  # ECGSim's needles
+        assert main([*argv, "--geometry", "ecgsim"]) in (0, None)
+    report = json.loads((out / "report.json").read_text())
+    config = report["config"]
+    # the heart split once, the thorax native in quick mode (study.geometry_of)
+    assert config["geometry"] == "ecgsim" and config["n_heart"] == 1022 and config["n_torso"] == 300
+    for name, s in report["metrics"]["sigma=0.05"].items():
+        assert 0.1 < s["RE"] < 0.8, (name, s)
 
 
 def _fails(capsys, tmp_path, *options):
@@ -144,3 +158,45 @@ def test_activation_times_refuse_bad_input():
         activation_times(np.zeros((3, 4)), np.arange(5.0))
     with pytest.raises(ValueError, match="t must be strictly increasing"):
         activation_times(np.zeros((3, 3)), np.array([0.0, 2.0, 1.0]))
+
+
+def _geometry(heart_centre):
+    """A 4 cm heart sphere in an ellipsoidal torso 34 × 22 × 60 cm (thinnest along y)."""
+    heart = check_surface(*_sphere(0.04, heart_centre), "heart")
+    vertices, faces = _sphere(1.0)
+    torso = check_surface(vertices * [0.17, 0.11, 0.3], faces, "torso")
+    return check_nested(heart, torso)
+
+
+def test_heart_views_look_from_the_base_and_the_front():
+    # the apex is the lowest node, so the long axis points up; the heart sits at +y: the front
+    views = heart_views(_geometry((0.0, 0.03, 0.0)))
+    assert views["basal"][0] == pytest.approx(90.0, abs=1.0)
+    assert views["anterior"] == pytest.approx((0.0, 90.0), abs=1.0)
+    # a heart at -y: the front is -y
+    assert heart_views(_geometry((0.0, -0.03, 0.0)))["anterior"] == pytest.approx(
+        (0.0, -90.0), abs=1.0
+    )
+
+
+def test_activation_maps_show_nodes_that_never_activate():
+    geometry = _geometry((0.0, 0.03, 0.0))
+    times = geometry.heart.vertices[:, 2] + 0.04  # 0-0.08
+    never = times.copy()
+    never[:3] = np.nan
+    fig = activation_maps(geometry, {"truth": times, "method": never})
+    titles = [ax.get_title() for ax in fig.axes[:4]]
+    assert titles == ["truth (basal)", "truth (anterior)"] + [
+        f"method, 3 never active ({view})" for view in ("basal", "anterior")
+    ]
+    # the faces of those nodes are grey (drawn in depth order: counted), the others coloured
+    fig.canvas.draw()
+    colours = fig.axes[2].collections[0].get_facecolor()
+    grey = np.count_nonzero(np.all(np.isclose(colours[:, :3], 0.6), axis=1))
+    assert grey == np.count_nonzero(np.isin(geometry.heart.faces, [0, 1, 2]).any(axis=1)) > 0
+    truth = fig.axes[0].collections[0].get_facecolor()
+    assert not np.any(np.all(np.isclose(truth[:, :3], 0.6), axis=1))
+    with pytest.raises(ValueError, match="no node activates"):
+        activation_maps(geometry, {"truth": np.full(162, np.nan)})
+    with pytest.raises(ValueError, match="map 'truth' must have shape"):
+        heart_maps(geometry, {"truth": np.zeros(10)})

@@ -52,10 +52,13 @@ def add_arguments(parser):
     parser.add_argument(
         "--heart",
         type=Path,
+        metavar="FILE",
         help="heart surface file: .pts (with its .fac beside it) or .fac, .tri, or any "
         "format trimesh reads (.stl, .obj, .ply, .off, ...); needs --torso",
     )
-    parser.add_argument("--torso", type=Path, help="torso surface file (as --heart)")
+    parser.add_argument(
+        "--torso", type=Path, metavar="FILE", help="torso surface file (as --heart)"
+    )
     parser.add_argument(
         "--unit",
         type=float,
