@@ -430,7 +430,7 @@ def _model(record, mask, data):
 
 def _record(dataset, config, seed):
     """Everything the trained network depends on; its hash names the cached folder."""
-    currents = trigonometric_pattern(dataset.config.n_electrodes)[:, 0]
+    currents, pattern = _pattern(dataset.config)
     return {
         "stage": "unet",
         "backend": backend.backend_name(),
@@ -438,12 +438,21 @@ def _record(dataset, config, seed):
         "config": config.asdict(),
         "dataset": asdict(dataset.config),
         "currents": currents.tolist(),
-        "pattern": "g_k = sin(2πk/L)/√(2π), k = 1..L",
+        "pattern": pattern,
         "data_sha256": data_hash(
             dataset.train["dV"], dataset.train["U"], dataset.val["dV"], dataset.val["U"]
         ),
         "mask": dataset.mask.astype(int).tolist(),
     }
+
+
+def _pattern(config):
+    """The current pattern (A, (L,)) the dataset's U is under, and its formula: the config's
+    own where it has one (the KTC tank's, :class:`~pinn_inverse.eit.cnn_pinn.ktc.TankConfig`),
+    else the paper's g on all L electrodes."""
+    if callable(getattr(config, "pattern", None)):
+        return config.pattern()
+    return trigonometric_pattern(config.n_electrodes)[:, 0], "g_k = sin(2πk/L)/√(2π), k = 1..L"
 
 
 def _key(record):
