@@ -8,7 +8,10 @@ pattern g for CNN + PINN (:mod:`~pinn_inverse.eit.study`). Stage 1 (the ``--unet
 trained once and cached in ``--cache``; ``--oracle`` adds the σ-PINN trained on the true U.
 Reports SSIM, CC and RIE on the pixels inside both the image's disk and the reconstruction
 mesh, with figures (one per phantom, and all phantoms × methods as the paper's Fig. 4).
+``--ktc`` runs the real KTC2023 tank instead (:mod:`~pinn_inverse.eit.cnn_pinn.ktc`).
 """
+
+from pathlib import Path
 
 import numpy as np
 
@@ -18,6 +21,9 @@ from ..validation import check_choice
 from .phantoms import KINDS, random_phantom
 from .plotting import plot_comparison, plot_mesh, plot_reconstructions, plot_sample
 from .study import MESHES, Setup, reconstruct, stage_one
+
+KTC_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "eit" / "ktc2023"
+"""The KTC2023 data folder beside the repository (``--ktc-data``)."""
 
 DATA_RANGE = 5.0
 """Fixed SSIM data range (S/m): the span of the paper's conductivities, 6 − 1."""
@@ -46,6 +52,14 @@ def add_arguments(parser):
     parser.add_argument(
         "--cache", default="~/.cache/pinn_inverse/eit", help="dataset and U-Net cache folder"
     )
+    parser.add_argument(
+        "--ktc",
+        action="store_true",
+        help="the real KTC2023 tank instead: CNN + PINN, NOSER and TV on its level-1 targets",
+    )
+    parser.add_argument(
+        "--ktc-data", type=Path, default=KTC_DATA, help="the KTC2023 data folder (--ktc)"
+    )
 
 
 def score(image, truth, mask):
@@ -59,6 +73,8 @@ def score(image, truth, mask):
 
 def run(args):
     """Run the demo and return the report dict (config, metrics, stage 1, stage 2, figures)."""
+    if args.ktc:
+        return run_ktc(args)
     from .cnn_pinn import SIGMA_PRESETS  # imports DeepXDE: here, after --backend is set
 
     kinds = KINDS if args.case is None else (check_choice(args.case, "case", KINDS),)
@@ -113,3 +129,15 @@ def run(args):
         "stage2": stage2,
         "figures": figures,
     }
+
+
+def run_ktc(args):
+    """``--ktc``: :func:`pinn_inverse.eit.cnn_pinn.ktc.run` on the four targets (``--quick``:
+    its quick sizes on target 1)."""
+    from .cnn_pinn import ktc
+
+    targets = (1,) if args.quick else (1, 2, 3, 4)
+    size = "quick" if args.quick else "full"
+    report = ktc.run(args.ktc_data, args.out, size, args.seed, args.cache, targets)
+    figure = report.pop("figure")
+    return {**report, "figures": [figure]}
