@@ -22,13 +22,19 @@ import numpy as np
 
 @contextlib.contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside ``path``; move it onto ``path`` only on success."""
+    """Yield a temporary path beside ``path``; move it onto ``path`` only on success.
+
+    The file gets the permissions a plain ``open`` would give it (0666 less the umask), not
+    the owner-only ones of a temporary file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -45,6 +45,9 @@ def test_atomic_write_leaves_old_file_on_failure(tmp_path):
         raise RuntimeError("interrupted")
     assert json.loads(target.read_text())["x"] == 1.5
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")  # what open() gives: 0666 less the umask, not a temp file's 0600
+    assert target.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
 
 
 def test_cache_integrity_detects_corruption(tmp_path):
