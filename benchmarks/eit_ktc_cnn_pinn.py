@@ -6,7 +6,8 @@ injections, resistive and conductive inclusions; :mod:`pinn_inverse.eit.cnn_pinn
 reconstructed, segmented as the organisers do and scored once with the KTC score. Nothing
 is chosen on the targets.
 
-Usage: ``python benchmarks/eit_ktc_cnn_pinn.py [--data ../shared/data/eit/ktc2023] [--quick]``.
+Usage: ``python benchmarks/eit_ktc_cnn_pinn.py [--data ../shared/data/eit/ktc2023] [--quick]
+[--oracle]`` (``--oracle``: a diagnostic on the validation phantoms, the σ-PINN on the true U).
 Writes ``benchmarks/results/eit_ktc_cnn_pinn.json``, ``.png`` and ``.md`` (the table);
 ``--quick`` into ``benchmarks/results/quick``.
 """
@@ -39,6 +40,9 @@ def main():
     parser.add_argument("--data", type=Path, default=DEFAULT)
     parser.add_argument("--quick", action="store_true", help="test sizes, one target")
     parser.add_argument("--cache", default="~/.cache/pinn_inverse/eit", help="cache folder")
+    parser.add_argument(
+        "--oracle", action="store_true", help="validation also trains the σ-PINN on the true U"
+    )
     args = parser.parse_args()
     out = Path(__file__).parent / "results" / ("quick" if args.quick else "")
     name = "eit_ktc_cnn_pinn"
@@ -49,6 +53,7 @@ def main():
         cache=args.cache,
         targets=(1,) if args.quick else (1, 2, 3, 4),
         progress=True,
+        oracle=args.oracle,
     )
     report.update(backend=backend_name(), versions=versions())
     write_json(out / f"{name}.json", report)

@@ -33,7 +33,7 @@ and the 16-electrode dataset's model), before the projection, as on the real dat
 not a choice: 61 independent combinations of the injections vanish (``Inj n = 0``), so
 ``nᵀ V`` is noise plus inconsistency; on the four targets' difference data its standard
 deviation is 0.0012–0.0045 (data units, V) against a change of rms 0.033–0.057, i.e. the
-real data sit at about 22–29 dB, a little cleaner than the training noise.
+real data sit at about 21–29 dB, a little cleaner than the training noise.
 
 **Stage 2.** The σ-PINN trains on the predicted U with the ``"default"`` preset of
 :data:`~pinn_inverse.eit.cnn_pinn.problem.PRESETS`, σ in units of σ₀, but with the hinge
@@ -60,6 +60,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ... import metrics
 from ...io import load_arrays, save_arrays, save_figure, write_json
 from ...validation import as_array, check_choice, check_int
 from .. import ktc, patterns
@@ -196,7 +197,8 @@ def tank_dataset(tank, n=2000, image_size=32, snr_db=20.0, seed=0, n_test=None, 
     noisy, as the real data), ``U`` (n, G, G) the potential under g, ``sigma`` (n, G, G) the
     phantom (data units); 10 % of ``n`` is the validation split, ``n_test`` (default n // 10)
     an independent test split. With ``cache_dir`` the samples are kept in one file there,
-    keyed by the configuration (2000 samples take about a minute: no shards).
+    keyed by the configuration (no shards: 2200 samples took under two minutes on one shared
+    core).
     """
     config = tank.config(n, image_size, snr_db, seed, n_test)
     grid = ImageGrid(tank.mesh, config.image_size)
@@ -326,9 +328,10 @@ def stage_one(tank, size="full", seed=0, cache=None, progress=False):
     return stage, dataset, time.perf_counter() - start
 
 
-def reconstruct(tank, stage, dV, grid, truth, steps, seed=0):
-    """CNN + PINN on one ΔV (32,): the σ-PINN trained on the U-Net's U, segmented and scored
-    after each of ``steps`` (increasing Adam step counts, one training).
+def reconstruct(tank, stage, dV, grid, truth, steps, seed=0, U=None):
+    """CNN + PINN on one ΔV (32,): the σ-PINN trained on the U-Net's U (or, the oracle, on a
+    given image ``U`` (V) on stage 1's grid), segmented and scored after each of ``steps``
+    (increasing Adam step counts, one training).
 
     Returns ``{steps: (σ image (data units), labels, score, seconds so far)}`` and the
     problem."""
@@ -336,8 +339,10 @@ def reconstruct(tank, stage, dV, grid, truth, steps, seed=0):
 
     start = time.perf_counter()
     problem = cnn_pinn(
-        dV,
+        None if U is not None else dV,
         stage,
+        U=U,
+        oracle=U is not None,
         mesh=tank.mesh,
         currents=tank.g,
         background=tank.sigma0,
@@ -354,23 +359,36 @@ def reconstruct(tank, stage, dV, grid, truth, steps, seed=0):
     return out, problem
 
 
-def validate(tank, stage, n_phantoms, steps, seed=0, baselines=True):
+def validate(tank, stage, n_phantoms, steps, seed=0, baselines=True, oracle=False):
     """Mean KTC scores on simulated validation phantoms (noise as in stage 1's data):
-    CNN + PINN after each of ``steps`` and (with ``baselines``) NOSER and TV; and the steps
-    chosen (the best mean of CNN + PINN, the fewest on a tie)."""
+    CNN + PINN after each of ``steps``, (with ``baselines``) NOSER and TV, (with ``oracle``)
+    the σ-PINN on the true U after each of ``steps`` and stage 1's relative error in U and in
+    U − U₀ (U₀ the empty tank's); and the steps chosen (the best mean of CNN + PINN, the
+    fewest on a tie). The oracle is a diagnostic: it chooses nothing."""
     grid = ImageGrid(tank.mesh, SCORE_GRID)
     stage_grid = ImageGrid(tank.mesh, stage.image_size)
     rng = np.random.default_rng([VALIDATION_STREAM, check_int(seed, "seed", minimum=0)])
     uref = tank.reference_voltages()
     scores = {f"cnn_pinn_{s}": [] for s in steps}
     scores.update({"noser": [], "tv": []} if baselines else {})
+    if oracle:
+        scores.update({f"oracle_{s}": [] for s in steps}, U_rel_l2=[], dU_rel_l2=[])
+        U0 = stage_grid.nodal(tank.model.solve(tank.sigma0, tank.g).u[:, 0])
     for _ in range(check_int(n_phantoms, "n_phantoms", minimum=1)):
         phantom = tank_phantom(rng, tank.sigma0)
-        uel, _, _ = tank.simulate(phantom, stage.record["dataset"]["snr_db"], rng, stage_grid)
+        uel, U, _ = tank.simulate(phantom, stage.record["dataset"]["snr_db"], rng, stage_grid)
         truth = truth_labels(phantom, grid)
-        found, _ = reconstruct(tank, stage, tank.stage_input(uel, uref), grid, truth, steps, seed)
+        dV = tank.stage_input(uel, uref)
+        found, problem = reconstruct(tank, stage, dV, grid, truth, steps, seed)
         for s, (_, _, score, _) in found.items():
             scores[f"cnn_pinn_{s}"].append(score)
+        if oracle:
+            U = np.where(stage.mask, U, 0.0)
+            known, _ = reconstruct(tank, stage, None, grid, truth, steps, seed, U=U)
+            for s, (_, _, score, _) in known.items():
+                scores[f"oracle_{s}"].append(score)
+            scores["U_rel_l2"].append(metrics.rel_l2(problem.U, U, stage.mask))
+            scores["dU_rel_l2"].append(metrics.rel_l2(problem.U - U0, U - U0, stage.mask))
         if baselines:
             for name, (_, _, score, _) in classical(tank, uel, uref, grid, truth).items():
                 scores[name].append(score)
@@ -379,7 +397,16 @@ def validate(tank, stage, n_phantoms, steps, seed=0, baselines=True):
     return {"scores": scores, "means": means, "steps": int(chosen), "n_phantoms": n_phantoms}
 
 
-def run(folder, out, size="full", seed=0, cache=None, targets=(1, 2, 3, 4), progress=False):
+def run(
+    folder,
+    out,
+    size="full",
+    seed=0,
+    cache=None,
+    targets=(1, 2, 3, 4),
+    progress=False,
+    oracle=False,
+):
     """Stage 1, validation, then the real targets scored once: CNN + PINN, NOSER and TV.
 
     Parameters
@@ -397,6 +424,10 @@ def run(folder, out, size="full", seed=0, cache=None, targets=(1, 2, 3, 4), prog
         Folder of the tank dataset and U-Net caches (None: nothing kept).
     targets : sequence of int
         Level-1 targets to score (1..4).
+    progress : bool
+        Show stage 1's progress bar.
+    oracle : bool
+        Add the oracle diagnostic to the validation (:func:`validate`).
 
     Returns
     -------
@@ -408,7 +439,9 @@ def run(folder, out, size="full", seed=0, cache=None, targets=(1, 2, 3, 4), prog
     sizes = SIZES[check_choice(size, "size", SIZES)]
     stage, dataset, stage1_s = stage_one(tank, size, seed, cache, progress)
     full = size == "full"
-    validation = validate(tank, stage, sizes["validation"], sizes["steps"], seed, baselines=full)
+    validation = validate(
+        tank, stage, sizes["validation"], sizes["steps"], seed, baselines=full, oracle=oracle
+    )
     steps = validation["steps"]
     grid = ImageGrid(tank.mesh, SCORE_GRID)
     rows, panels = {}, []
