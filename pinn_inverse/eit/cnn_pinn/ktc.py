@@ -10,14 +10,15 @@ voltages are a combination of the measured ones: with ``Inj c = g`` (least-norm 
 averages the 76 − 15 redundant injections) the 31 differences under g are ``cᵀ V``, and the
 32 adjacent differences the U-Net takes (:func:`~pinn_inverse.eit.patterns.adjacent_differences`)
 follow from them exactly (:attr:`Tank.projection`, one (32, 2356) matrix). One of the KTC
-injections itself (a single pair of electrodes) would drive a potential concentrated at two
-electrodes, with ∇U small over most of the tank, where eq. (1) then says little about σ.
+injections itself (a single pair of electrodes) would drive a dipole-like potential whose
+gradient falls off away from its two electrodes, and where ∇U is small eq. (1) says little
+about σ.
 
 **Difference data.** The tank's absolute voltages miss the 2-D CEM by 7.5 % (homogeneous
-fit), far more than the targets change them. Stage 1 therefore sees calibrated difference
-data, ``ΔV = ΔV_model(σ₀) + P (V_target − V_empty)``: the model's voltages for the empty tank
-(σ₀ fitted to it) plus the measured change, so systematic model errors cancel as in
-difference NOSER and TV. In simulation this is ``P V`` itself.
+fit: rms 0.033 V), as much as the targets change them (rms 0.033–0.057 V). Stage 1 therefore
+sees calibrated difference data, ``ΔV = ΔV_model(σ₀) + P (V_target − V_empty)``: the model's
+voltages for the empty tank (σ₀ fitted to it) plus the measured change, so systematic model
+errors cancel as in difference NOSER and TV. In simulation this is ``P V`` itself.
 
 **Training phantoms** (:func:`tank_phantom`): one circle, two circles, or a circle and a
 triangle (:func:`~pinn_inverse.eit.phantoms.random_phantom`, radius 0.1–0.3 R, R = 0.115 m)
@@ -62,6 +63,7 @@ import numpy as np
 
 from ... import metrics
 from ...io import load_arrays, save_arrays, save_figure, write_json
+from ...training import data_hash
 from ...validation import as_array, check_choice, check_int
 from .. import ktc, patterns
 from ..baselines import Reconstructor
@@ -69,6 +71,10 @@ from ..dataset import DatasetConfig, EITDataset, add_noise
 from ..fem import ForwardModel
 from ..image import ImageGrid
 from ..phantoms import KINDS, Phantom, random_phantom
+from .problem import PRESETS as SIGMA_PRESETS
+from .problem import cnn_pinn
+from .unet_stage import PRESETS as UNET_PRESETS
+from .unet_stage import train_unet
 
 SCORE_GRID = 256
 """Pixels per side of the challenge's images."""
@@ -159,8 +165,6 @@ class Tank:
 
     def config(self, n, image_size, snr_db, seed, n_test=None):
         """The :class:`TankConfig` of a training set."""
-        from ...training import data_hash
-
         corners = self.mesh.nodes[self.mesh.triangles]
         h = np.linalg.norm(corners - np.roll(corners, 1, axis=1), axis=2).mean()
         return TankConfig(
@@ -302,9 +306,7 @@ SIZES = {
 def sigma_preset():
     """The σ-PINN recipe for the tank: the ``"default"`` preset with the hinge off (ν = 0),
     since resistive targets lie below the background (see the module's docstring)."""
-    from .problem import PRESETS
-
-    default = PRESETS["default"]
+    default = SIGMA_PRESETS["default"]
     return default.replace(weights={**default.weights, "hinge": 0.0})
 
 
@@ -316,13 +318,11 @@ def stage_one(tank, size="full", seed=0, cache=None, progress=False):
     (UNetStage, EITDataset, float)
         The stage, its dataset and the seconds both took.
     """
-    from .unet_stage import PRESETS, train_unet
-
     sizes = SIZES[check_choice(size, "size", SIZES)]
     start = time.perf_counter()
     cache = None if cache is None else Path(cache).expanduser()
     dataset = tank_dataset(tank, **sizes["dataset"], cache_dir=cache)
-    config = replace(PRESETS["cpu"]["config"], **sizes["unet"])
+    config = replace(UNET_PRESETS["cpu"]["config"], **sizes["unet"])
     unet_cache = None if cache is None else cache / "unet"
     stage = train_unet(dataset, config, seed=seed, cache=unet_cache, progress=progress)
     return stage, dataset, time.perf_counter() - start
@@ -335,8 +335,6 @@ def reconstruct(tank, stage, dV, grid, truth, steps, seed=0, U=None):
 
     Returns ``{steps: (σ image (data units), labels, score, seconds so far)}`` and the
     problem."""
-    from .problem import cnn_pinn
-
     start = time.perf_counter()
     problem = cnn_pinn(
         None if U is not None else dV,
