@@ -29,6 +29,7 @@ paper's numbers)::
 
     python benchmarks/ecg_eand_arn.py --experiment nets --backends tensorflow
     python benchmarks/ecg_eand_arn.py --experiment init --quick   # a check, not a measurement
+    python benchmarks/ecg_eand_arn.py --experiment noise --only method=eand-arn sigma=0.01
 
 The full experiments take hours (3000 Adam steps: 304 s per TensorFlow cell, 581 s per
 PyTorch cell on one thread); ``--quick`` (21 frames, 5 Adam steps, one seed, two values of the
@@ -108,6 +109,14 @@ def spec(args):
     for name, value in fixed.items():
         if name not in grid:
             grid[name] = [value]
+    for restriction in args.only:
+        name, _, values = restriction.partition("=")
+        if name not in grid:
+            raise SystemExit(f"--only {restriction}: no {name!r} in the grid {sorted(grid)}")
+        kept = [v for v in grid[name] if str(v) in values.split(",")]
+        if not kept:
+            raise SystemExit(f"--only {restriction}: none of {values!r} is in {grid[name]}")
+        grid[name] = kept
     seeds = args.seeds or (seeds[:1] if args.quick else seeds)
     return {"runner": "eand_arn", "grid": grid, "seeds": seeds}
 
@@ -197,6 +206,14 @@ def main(argv=None):
     parser.add_argument("--lbfgs", type=int, default=None, help="L-BFGS iterations (0)")
     parser.add_argument("--frames", type=int, default=None, help="frames (661)")
     parser.add_argument("--quick", action="store_true", help="a check that it runs (minutes)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        default=[],
+        metavar="SETTING=V1,V2",
+        help="run part of the experiment's grid (e.g. method=eand-arn sigma=0.01); the cells "
+        "are the full experiment's, so a later run without --only adds the rest",
+    )
     sweep_benchmark.add_arguments(parser)
     args = parser.parse_args(argv)
     tag = "_quick" if args.quick else ""
