@@ -38,10 +38,10 @@ from pinn_inverse.ecg.geometry import (
     read_pts_fac,
     subdivide,
 )
-from pinn_inverse.io import versions, write_json
+from pinn_inverse.io import shared_data, versions, write_json
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "ecg"
+DATA = shared_data("ecg")
 LEVELS = {0: "native", 1: "split once", 2: "split twice"}
 FIELD_NAMES = ["x", "y", "z", "xy", "yz", "x2-y2", "z(5z2-3r2)", "dipole_x", "dipole_z"]
 FIELD_NAMES += ["wave_xz", "wave_y"]

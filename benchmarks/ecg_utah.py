@@ -33,12 +33,12 @@ from pinn_inverse.ecg.baselines import stre, tikhonov
 from pinn_inverse.ecg.bem import transfer_matrix
 from pinn_inverse.ecg.data import load_ecgitool
 from pinn_inverse.ecg.geometry import cap_holes, check_nested
-from pinn_inverse.io import write_json
+from pinn_inverse.io import shared_data, write_json
 from pinn_inverse.metrics import cc, pearson_cc, re, rel_l2
 from pinn_inverse.operators import mesh_laplacian
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data" / "ecg" / "utah_ecgitool" / "utah.mat"
+DATA = shared_data("ecg", "utah_ecgitool", "utah.mat")
 N_LEADS = 192
 
 

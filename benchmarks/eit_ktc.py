@@ -23,9 +23,9 @@ from pinn_inverse.eit.baselines import Reconstructor
 from pinn_inverse.eit.fem import ForwardModel
 from pinn_inverse.eit.image import ImageGrid
 from pinn_inverse.eit.plotting import plot_ktc
-from pinn_inverse.io import save_figure, versions, write_json
+from pinn_inverse.io import save_figure, shared_data, versions, write_json
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "eit" / "ktc2023"
+DEFAULT = shared_data("eit", "ktc2023")
 
 
 def main():

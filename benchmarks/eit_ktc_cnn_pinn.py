@@ -17,9 +17,9 @@ from pathlib import Path
 
 from pinn_inverse.backend import backend_name
 from pinn_inverse.eit.cnn_pinn.ktc import run
-from pinn_inverse.io import versions, write_json
+from pinn_inverse.io import shared_data, versions, write_json
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "eit" / "ktc2023"
+DEFAULT = shared_data("eit", "ktc2023")
 NAMES = {"cnn_pinn": "CNN + PINN", "noser": "NOSER", "tv": "TV", "all_water": "all water"}
 
 

@@ -20,6 +20,13 @@ from pathlib import Path
 import numpy as np
 
 
+def shared_data(*parts):
+    """A path in the real data folder: ``../shared/data`` beside the repository, or
+    ``$PINN_INVERSE_DATA`` when it is set; ``parts`` are joined onto it."""
+    root = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return Path(os.environ.get("PINN_INVERSE_DATA", root), *parts)
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path beside ``path``; move it onto ``path`` only on success.

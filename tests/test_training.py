@@ -162,6 +162,8 @@ def test_a_tuple_of_learning_rates_is_a_piecewise_constant_schedule():
         ("L-BFGS", 10, None),
     ]
     assert preset.first_stage() == Stage("adam", 1, 3e-3)
+    as_list = preset.replace(learning_rate=[3e-3, 1e-3, 3e-4])  # a sweep SPEC's JSON list
+    assert as_list.stages() == stages
     assert [s.steps for s in preset.stages(iterations=2, lbfgs=0)] == [1, 1]  # none empty
     with pytest.raises(ValueError, match="empty tuple"):
         Preset(learning_rate=()).stages()

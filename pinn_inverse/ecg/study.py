@@ -20,9 +20,9 @@ L_D (eq. 5), both on every heart node and frame, and 0 otherwise.
 
 import re as regex
 import time
-from pathlib import Path
 
 from ..backend import set_backend
+from ..io import shared_data
 from ..metrics import cc, mse, re
 from ..operators import mesh_laplacian
 from ..validation import check_choice, check_int
@@ -34,8 +34,6 @@ METHODS = ("eand-arn", "ep-dl")
 # EP-DL_AD comparison (AD, 10 feed-forward layers of 10; problem.EP_DL_NET)
 DEFAULTS = {"eand-arn": ("nd", "NN6"), "ep-dl": ("ad", "FNN10x10")}
 GEOMETRIES = ("default", "ecgsim")
-# ECGSim's ventricles and thorax, beside the repository (see load_ecgsim_geometry)
-ECGSIM_FOLDER = Path(__file__).resolve().parents[3] / "shared" / "data" / "ecg" / "ecgsim"
 FNN = regex.compile(r"FNN(\d+)x(\d+)")
 
 
@@ -59,7 +57,8 @@ def geometry_of(name, quick=False):
     """The default geometry or ECGSim's (heart split once: 1022 nodes; quick: thorax native)."""
     if check_choice(name, "geometry", GEOMETRIES) == "default":
         return load_default_geometry()
-    return load_ecgsim_geometry(ECGSIM_FOLDER, subdivisions=1, torso_subdivisions=0 if quick else 1)
+    folder = shared_data("ecg", "ecgsim")  # ECGSim's ventricles and thorax
+    return load_ecgsim_geometry(folder, subdivisions=1, torso_subdivisions=0 if quick else 1)
 
 
 def scores(u_hat, u, prefix=""):
@@ -160,8 +159,6 @@ def run(
     config = parse_net(net or DEFAULTS[method][1])
     frames = (61 if quick else 661) if frames is None else check_int(frames, "frames", minimum=5)
     preset = PRESETS["default"].quick() if quick else PRESETS["default"]
-    if isinstance(learning_rate, list):  # a schedule, as a SPEC (JSON, YAML) gives it
-        learning_rate = tuple(learning_rate)
     changes = {"learning_rate": learning_rate, "n_slices": slices}
     preset = preset.replace(**{k: v for k, v in changes.items() if v is not None})
 

@@ -16,14 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from .. import metrics
-from ..io import save_figure
+from ..io import save_figure, shared_data
 from ..validation import check_choice
 from .phantoms import KINDS, random_phantom
 from .plotting import plot_comparison, plot_mesh, plot_reconstructions, plot_sample
 from .study import MESHES, Setup, reconstruct, stage_one
-
-KTC_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "eit" / "ktc2023"
-"""The KTC2023 data folder beside the repository (``--ktc-data``)."""
 
 DATA_RANGE = 5.0
 """Fixed SSIM data range (S/m): the span of the paper's conductivities, 6 − 1."""
@@ -58,7 +55,10 @@ def add_arguments(parser):
         help="the real KTC2023 tank instead: CNN + PINN, NOSER and TV on its level-1 targets",
     )
     parser.add_argument(
-        "--ktc-data", type=Path, default=KTC_DATA, help="the KTC2023 data folder (--ktc)"
+        "--ktc-data",
+        type=Path,
+        default=shared_data("eit", "ktc2023"),
+        help="the KTC2023 data folder (--ktc)",
     )
 
 

@@ -58,9 +58,9 @@ class Preset:
 
     ``weights`` maps loss terms to their weights; ``iterations`` Adam steps at
     ``learning_rate`` are followed by ``lbfgs`` L-BFGS iterations; the collocation points are
-    redrawn every ``resample_period`` Adam steps. A tuple of learning rates is a piecewise
-    constant schedule: the Adam steps split into as many equal stages, one per rate, in order
-    (each stage starts a fresh Adam).
+    redrawn every ``resample_period`` Adam steps. A tuple (or list, as a sweep SPEC gives it)
+    of learning rates is a piecewise constant schedule: the Adam steps split into as many
+    equal stages, one per rate, in order (each stage starts a fresh Adam).
     """
 
     learning_rate: float = 1e-3
