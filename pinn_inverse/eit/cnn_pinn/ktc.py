@@ -133,6 +133,10 @@ class Tank:
         D = patterns.adjacent_differences(mesh.n_electrodes)
         T = np.linalg.lstsq(mpat, D, rcond=None)[0]  # D = Mpat T: Mpat spans the zero sums
         self.projection = np.kron(c[None, :], T.T)
+        # the model's empty tank at σ₀, solved once: its KTC voltages (the noise reference of
+        # every simulated sample) and its adjacent differences under g (stage 1's offset)
+        self._reference = self.model.forward(self.sigma0, inj, mpat)
+        self._empty = D.T @ self.model.solve(self.sigma0, self.g).U[:, 0]
 
     @classmethod
     def load(cls, folder):
@@ -146,9 +150,7 @@ class Tank:
         (see the module's docstring)."""
         uref = self.uref if uref is None else as_array(uref, "uref", shape=self.uref.shape)
         uel = as_array(uel, "uel", shape=self.uref.shape)
-        reference = self.model.solve(self.sigma0, self.g).U[:, 0]
-        empty = patterns.adjacent_differences(self.mesh.n_electrodes).T @ reference
-        return empty + self.projection @ (uel - uref)
+        return self._empty + self.projection @ (uel - uref)
 
     def simulate(self, phantom, snr_db, rng, grid):
         """Noisy KTC voltages (2356,) of a phantom, its U image under g on ``grid`` (V) and σ
@@ -156,12 +158,12 @@ class Tank:
         sigma = phantom.sigma(self.mesh.centroids)
         solution = self.model.solve(sigma, np.column_stack([self.inj, self.g]))
         uel = (self.mpat.T @ solution.U[:, :-1]).T.ravel()
-        uref = self.reference_voltages()
-        return add_noise(uel, snr_db, rng, reference=uref), grid.nodal(solution.u[:, -1]), sigma
+        noisy = add_noise(uel, snr_db, rng, reference=self._reference)
+        return noisy, grid.nodal(solution.u[:, -1]), sigma
 
     def reference_voltages(self):
         """The model's empty-tank voltages at σ₀ (2356,)."""
-        return self.model.forward(self.sigma0, self.inj, self.mpat)
+        return self._reference.copy()
 
     def config(self, n, image_size, snr_db, seed, n_test=None):
         """The :class:`TankConfig` of a training set."""
