@@ -13,7 +13,6 @@ Writes ``benchmarks/results/eit_ktc.json`` and ``benchmarks/results/eit_ktc.png`
 """
 
 import argparse
-import time
 from pathlib import Path
 
 import numpy as np
@@ -44,15 +43,13 @@ def main():
         truth = ktc.load_truth(args.data, index)
         row = {"all_water": ktc.ktc_score(truth, np.zeros_like(truth))}
         images = {}
-        for name, method in (("noser", rec.noser_difference), ("tv", rec.tv_difference)):
-            start = time.perf_counter()
-            image = grid.elementwise(method(uref, uel, sigma0=sigma0))
-            labels = ktc.segment(image, grid.mask)
-            row[name] = ktc.ktc_score(truth, labels)
-            row[f"{name}_seconds"] = time.perf_counter() - start
+        for name, (image, labels, score, seconds) in ktc.classical(
+            rec, uel, uref, sigma0, grid, truth
+        ).items():
+            row.update({name: score, f"{name}_seconds": seconds})
             images[name] = (image, labels)
         results["targets"][index] = row
-        panels.append((truth, images))
+        panels.append((index, truth, images))
         print(
             f"target {index}: NOSER {row['noser']:.3f}  TV {row['tv']:.3f}  "
             f"all-water {row['all_water']:.3f}  ({row['noser_seconds']:.1f} s, "

@@ -12,6 +12,7 @@ Images use the challenge's pixel grid: 256 × 256 pixel centres on [−0.115, 0.
 at the top, which is :class:`~pinn_inverse.eit.image.ImageGrid`'s orientation.
 """
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -134,3 +135,23 @@ def ktc_score(truth, reco):
     conductive = ktc_ssim((truth == 2).astype(float), (reco == 2).astype(float))
     resistive = ktc_ssim((truth == 1).astype(float), (reco == 1).astype(float))
     return 0.5 * (conductive + resistive)
+
+
+def classical(reconstructor, uel, uref, sigma0, grid, truth, tv_iterations=20):
+    """Difference NOSER and TV (``tv_iterations`` PD-IPM iterations) of KTC voltages ``uel``
+    against the empty tank's ``uref``, linearised at ``sigma0`` with the library's defaults,
+    on ``grid``, segmented (:func:`segment`) and scored (:func:`ktc_score`) against ``truth``:
+    ``{"noser" | "tv": (δσ image, labels, score, seconds)}``."""
+    methods = {
+        "noser": lambda: reconstructor.noser_difference(uref, uel, sigma0=sigma0),
+        "tv": lambda: reconstructor.tv_difference(
+            uref, uel, sigma0=sigma0, iterations=tv_iterations
+        ),
+    }
+    out = {}
+    for name, method in methods.items():
+        start = time.perf_counter()
+        image = grid.elementwise(method())
+        labels = segment(image, grid.mask)
+        out[name] = (image, labels, ktc_score(truth, labels), time.perf_counter() - start)
+    return out

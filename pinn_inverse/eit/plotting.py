@@ -60,29 +60,43 @@ def plot_reconstructions(truth, reconstructions, mask):
     return fig
 
 
+KTC_IMAGES = {"cnn_pinn": "CNN + PINN σ", "noser": "NOSER δσ", "tv": "TV δσ"}
+"""Titles of the KTC methods' images: NOSER's and TV's are differences from the empty tank
+(shown centred at 0), CNN + PINN's the conductivity itself (centred at its median)."""
+
+
 def plot_ktc(panels, mask, scores):
-    """KTC2023 targets: truth, and for NOSER and TV the reconstruction and its segmentation."""
+    """KTC2023 targets: the truth, and per method its image and its segmentation with score.
+
+    ``panels`` are ``(index, truth (256, 256), {method: (image, labels)})`` with methods of
+    :data:`KTC_IMAGES`, in the order shown; ``scores[index][method]`` the KTC scores."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(panels), 5, figsize=(13, 2.7 * len(panels)), squeeze=False)
+    columns = 1 + 2 * max(len(images) for _, _, images in panels)
+    fig, axes = plt.subplots(
+        len(panels), columns, figsize=(2.6 * columns, 2.7 * len(panels)), squeeze=False
+    )
     labels = dict(vmin=0, vmax=2, cmap="coolwarm")
-    for row, (truth, images) in enumerate(panels):
-        index = row + 1
-        _show(axes[row, 0], truth, np.ones_like(mask), f"target {index}: truth", **labels)
-        for col, name in enumerate(("noser", "tv")):
-            image, segmentation = images[name]
-            bound = float(np.abs(image[mask]).max())
+    whole = np.ones_like(mask)
+    for row, (index, truth, images) in enumerate(panels):
+        _show(axes[row, 0], truth, whole, f"target {index}: truth", **labels)
+        for col, (method, (image, segmentation)) in enumerate(images.items()):
+            values = image[mask]
+            centre = float(np.median(values)) if method == "cnn_pinn" else 0.0
+            bound = float(np.abs(values - centre).max()) or 1.0
+            title = KTC_IMAGES[method]
             _show(
                 axes[row, 1 + 2 * col],
                 image,
                 mask,
-                f"{name.upper()} δσ",
+                title,
                 cmap="RdBu_r",
-                vmin=-bound,
-                vmax=bound,
+                vmin=centre - bound,
+                vmax=centre + bound,
             )
-            title = f"{name.upper()} segmented, score {scores[index][name]:.3f}"
-            _show(axes[row, 2 + 2 * col], segmentation, np.ones_like(mask), title, **labels)
+            name = title.rsplit(" ", 1)[0]
+            title = f"{name} segmented, score {scores[index][method]:.3f}"
+            _show(axes[row, 2 + 2 * col], segmentation, whole, title, **labels)
     return fig
 
 

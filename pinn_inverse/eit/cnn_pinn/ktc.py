@@ -44,7 +44,7 @@ resistive target satisfies; σ = exp(network) keeps it positive. The network is 
 
 **Segmentation and score** are the organisers' (:func:`pinn_inverse.eit.ktc.segment`,
 :func:`~pinn_inverse.eit.ktc.ktc_score`), for CNN + PINN and for difference NOSER and TV
-alike (:func:`classical`).
+alike (:func:`pinn_inverse.eit.ktc.classical`).
 
 **Validation.** The settings above (dataset size, U-Net, noise, preset) are fixed without the
 targets. One setting is chosen on simulated validation phantoms (:func:`validate`): the
@@ -71,6 +71,7 @@ from ..dataset import DatasetConfig, EITDataset, add_noise
 from ..fem import ForwardModel
 from ..image import ImageGrid
 from ..phantoms import KINDS, Phantom, random_phantom
+from ..plotting import plot_ktc
 from .problem import PRESETS as SIGMA_PRESETS
 from .problem import cnn_pinn
 from .unet_stage import PRESETS as UNET_PRESETS
@@ -265,23 +266,6 @@ def sigma_image(problem, grid):
     return image
 
 
-def classical(tank, uel, uref, grid, truth, tv_iterations=20):
-    """Difference NOSER and TV (``tv_iterations`` PD-IPM iterations) of KTC voltages against
-    the empty tank's ``uref``, linearised at σ₀ with the library's defaults, segmented and
-    scored: ``{name: (δσ image, labels, score, seconds)}``."""
-    rec, out = tank.reconstructor, {}
-    methods = {
-        "noser": lambda: rec.noser_difference(uref, uel, sigma0=tank.sigma0),
-        "tv": lambda: rec.tv_difference(uref, uel, sigma0=tank.sigma0, iterations=tv_iterations),
-    }
-    for name, method in methods.items():
-        start = time.perf_counter()
-        image = grid.elementwise(method())
-        labels = ktc.segment(image, grid.mask)
-        out[name] = (image, labels, ktc.ktc_score(truth, labels), time.perf_counter() - start)
-    return out
-
-
 SIZES = {
     # the 16-electrode "cpu" stage 1 (2000 samples of 32 × 32, its U-Net); 8 validation
     # phantoms choose the σ-PINN's Adam steps among 1000, 2000, 3000
@@ -390,7 +374,8 @@ def validate(tank, stage, n_phantoms, steps, seed=0, baselines=True, oracle=Fals
             scores["U_rel_l2"].append(metrics.rel_l2(problem.U, U, stage.mask))
             scores["dU_rel_l2"].append(metrics.rel_l2(problem.U - U0, U - U0, stage.mask))
         if baselines:
-            for name, (_, _, score, _) in classical(tank, uel, uref, grid, truth).items():
+            classical = ktc.classical(tank.reconstructor, uel, uref, tank.sigma0, grid, truth)
+            for name, (_, _, score, _) in classical.items():
                 scores[name].append(score)
     means = {k: float(np.mean(v)) for k, v in scores.items()}
     chosen = max(steps, key=lambda s: (means[f"cnn_pinn_{s}"], -s))
@@ -452,9 +437,10 @@ def run(
         image, labels, score, seconds = found[steps]
         images = {"cnn_pinn": (image, labels)}
         rows[index] = {"cnn_pinn": score, "cnn_pinn_seconds": seconds}
-        for name, (im, lab, sc, sec) in classical(
-            tank, uel, tank.uref, grid, truth, sizes["tv_iterations"]
-        ).items():
+        classical = ktc.classical(
+            tank.reconstructor, uel, tank.uref, tank.sigma0, grid, truth, sizes["tv_iterations"]
+        )
+        for name, (im, lab, sc, sec) in classical.items():
             images[name] = (im, lab)
             rows[index].update({name: sc, f"{name}_seconds": sec})
         rows[index]["all_water"] = ktc.ktc_score(truth, np.zeros_like(truth))
@@ -463,7 +449,7 @@ def run(
     means = {
         f"mean_{m}": float(np.mean([r[m] for r in rows.values()])) for m in (*METHODS, "all_water")
     }
-    figure = save_figure(plot_targets(panels, grid.mask, rows), Path(out) / "eit_ktc_cnn_pinn.png")
+    figure = save_figure(plot_ktc(panels, grid.mask, rows), Path(out) / "eit_ktc_cnn_pinn.png")
     return {
         "config": {
             "size": size,
@@ -488,37 +474,3 @@ def run(
         "figure": figure.name,
         "run_s": time.perf_counter() - begin,
     }
-
-
-def plot_targets(panels, mask, rows):
-    """Targets: the truth, and per method its reconstruction and segmentation with its score.
-
-    ``panels`` are ``(index, truth (256, 256), {method: (image, labels)})``; ``rows`` the
-    scores by target index and method."""
-    import matplotlib.pyplot as plt
-
-    from ..plotting import _show
-
-    names = {"cnn_pinn": "CNN + PINN σ", "noser": "NOSER δσ", "tv": "TV δσ"}
-    fig, axes = plt.subplots(len(panels), 7, figsize=(18, 2.7 * len(panels)), squeeze=False)
-    labels = dict(vmin=0, vmax=2, cmap="coolwarm")
-    whole = np.ones_like(mask)
-    for row, (index, truth, images) in enumerate(panels):
-        _show(axes[row, 0], truth, whole, f"target {index}: truth", **labels)
-        for col, method in enumerate(METHODS):
-            image, segmentation = images[method]
-            values = image[mask]
-            centre = np.median(values)
-            bound = float(np.abs(values - centre).max()) or 1.0
-            _show(
-                axes[row, 1 + 2 * col],
-                image,
-                mask,
-                names[method],
-                cmap="RdBu_r",
-                vmin=centre - bound,
-                vmax=centre + bound,
-            )
-            title = f"segmented, score {rows[index][method]:.3f}"
-            _show(axes[row, 2 + 2 * col], segmentation, whole, title, **labels)
-    return fig
