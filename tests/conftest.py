@@ -16,3 +16,12 @@ def shared_data():
     if not path.is_dir():
         pytest.skip(f"real data folder {path} is absent (set PINN_INVERSE_DATA to use it)")
     return path
+
+
+@pytest.fixture(scope="session")
+def ktc_folder(shared_data):
+    """The KTC2023 data folder; tests that need it skip when it is absent."""
+    path = shared_data / "eit" / "ktc2023"
+    if not path.is_dir():
+        pytest.skip(f"KTC2023 data folder {path} is absent")
+    return path

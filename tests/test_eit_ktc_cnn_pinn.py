@@ -14,12 +14,9 @@ from pinn_inverse.eit.phantoms import Circle, Phantom
 
 
 @pytest.fixture(scope="module")
-def tank(shared_data):
+def tank(ktc_folder):
     """The tank of the KTC2023 folder; its tests skip when the folder is absent."""
-    folder = shared_data / "eit" / "ktc2023"
-    if not folder.is_dir():
-        pytest.skip(f"KTC2023 data folder {folder} is absent")
-    return tank_ktc.Tank.load(folder)
+    return tank_ktc.Tank.load(ktc_folder)
 
 
 def _two_inclusions(sigma0):
