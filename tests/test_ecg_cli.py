@@ -9,7 +9,13 @@ import trimesh
 
 from pinn_inverse.cli import main
 from pinn_inverse.ecg.geometry import check_nested, check_surface
-from pinn_inverse.ecg.plotting import activation_maps, activation_times, heart_maps, heart_views
+from pinn_inverse.ecg.plotting import (
+    activation_maps,
+    activation_times,
+    front_frame,
+    heart_maps,
+    heart_views,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -143,6 +149,8 @@ def test_activation_times_of_a_planar_wave():
     assert np.abs(times[1:] - arrival[1:]).max() < 0.1
     # the first node is at 0.5 in the first frame: activated then
     assert times[0] == 0.0
+    # half of the 50 nodes (arrivals 0-40) are above 0.5 once the front passes x = 0.05: t = 20
+    assert front_frame(u) == 20
     # at rest: never; falling from 1: active from the first frame; 0.4, then 59/60: between
     nodes = np.stack(
         [np.zeros_like(t), np.linspace(1.0, 0.0, len(t)), np.linspace(1.0, 0.0, len(t))]

@@ -318,8 +318,7 @@ def _train(data, method, args):
 
 def _figures(out, key, data, recs, shown, problem):
     """The run's figures for one noise level; their file names, in ``out``."""
-    # the frame at which half of the heart is activated shows the front best
-    frame = int(np.argmin(np.abs((data.u > 0.5).mean(axis=0) - 0.5)))
+    frame = plotting.front_frame(data.u)
     estimates = {"truth": data.u, **shown}
     maps = {name: u[:, frame] for name, u in estimates.items()}
     times = {name: plotting.activation_times(u, data.t) for name, u in estimates.items()}

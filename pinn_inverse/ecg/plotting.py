@@ -119,6 +119,13 @@ def heart_maps(geometry, maps, frame_label="", cmap="jet"):
     )
 
 
+def front_frame(u, threshold=0.5):
+    """The frame at which half of the heart's nodes are above ``threshold``: the one whose
+    maps show the activation front best. ``u`` is (n_nodes, n_frames)."""
+    u = as_array(u, "u", ndim=2)
+    return int(np.argmin(np.abs((u > threshold).mean(axis=0) - 0.5)))
+
+
 def activation_times(u, t, threshold=0.5):
     """Activation time of each node: when u first crosses ``threshold`` upward.
 

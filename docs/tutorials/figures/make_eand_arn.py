@@ -114,8 +114,7 @@ def _activation_errors(data, estimates):
 def _figures(out, data, estimates, problem):
     geometry = data.geometry
     everything = {"truth": data.u, **estimates}
-    # the frame at which half of the heart is active shows the front best
-    frame = int(np.argmin(np.abs((data.u > 0.5).mean(axis=0) - 0.5)))
+    frame = plotting.front_frame(data.u)
     maps = {name: u[:, frame] for name, u in everything.items()}
     times = {name: plotting.activation_times(u, data.t) for name, u in everything.items()}
     node = int(np.argmax(data.geometry.heart.vertices[:, 0]))
