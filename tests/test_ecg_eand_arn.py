@@ -337,7 +337,8 @@ def numpy_adaptive_resnet(x, params, alphas):
 @pytest.mark.network
 def test_adaptive_resnet_is_eq_11_and_table_i():
     from pinn_inverse.nets import TABLE_I, AdaptiveResNet, NetConfig, build_net
-    from pinn_inverse.nets.adaptive_resnet import adaptive_resnet_weights, glorot_weights
+    from pinn_inverse.nets.adaptive_resnet import adaptive_resnet_weights
+    from pinn_inverse.nets.glorot import glorot_weights
 
     net = AdaptiveResNet(4, 2, 15, 3, seed=3, alpha0=1.0)
     x = np.random.default_rng(0).uniform(-1, 1, (6, 4)).astype(np.float32)

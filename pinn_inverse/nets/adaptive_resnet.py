@@ -18,7 +18,6 @@ the same way (DeepXDE's TensorFlow initialisers are unseeded Keras 3 objects tha
 same weights whatever ``dde.config.set_random_seed`` says).
 """
 
-import math
 from dataclasses import dataclass
 
 import deepxde as dde
@@ -26,6 +25,7 @@ import numpy as np
 
 from ..backend import backend_name
 from ..validation import check_int
+from .glorot import glorot_weights
 
 
 @dataclass(frozen=True)
@@ -83,18 +83,6 @@ def build_net(config, input_size, output_size, seed=0):
         _set_fnn_weights(net, glorot_weights(list(zip(sizes[:-1], sizes[1:], strict=True)), seed))
         return net
     return AdaptiveResNet(input_size, output_size, config.neurons, config.blocks, seed=seed)
-
-
-def glorot_weights(shapes, seed):
-    """Glorot-normal W of each ``(fan_in, fan_out)`` in ``shapes`` and zero b, from ``seed``."""
-    rng = np.random.default_rng(seed)
-    return [
-        (
-            rng.normal(0.0, math.sqrt(2.0 / (n_in + n_out)), (n_in, n_out)).astype(np.float32),
-            np.zeros(n_out, dtype=np.float32),
-        )
-        for n_in, n_out in shapes
-    ]
 
 
 def adaptive_resnet_weights(input_size, output_size, width, blocks, seed):

@@ -10,21 +10,15 @@ start from the same network.
 """
 
 import deepxde as dde
-import numpy as np
 
 from ..backend import backend_name
 from ..validation import check_int
+from .glorot import glorot_weights
 
 
 def residual_mlp_weights(layer_sizes, seed):
     """The initial weights (fan_in, fan_out) and biases of every layer, as numpy arrays."""
-    rng = np.random.default_rng(seed)
-    params = []
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=False):
-        std = np.sqrt(2.0 / (n_in + n_out))
-        w = (std * rng.standard_normal((n_in, n_out))).astype(np.float32)
-        params.append((w, np.zeros(n_out, dtype=np.float32)))
-    return params
+    return glorot_weights(list(zip(layer_sizes[:-1], layer_sizes[1:], strict=True)), seed)
 
 
 def _check(layer_sizes):
