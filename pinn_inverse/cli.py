@@ -3,8 +3,10 @@
 ``pinn-inverse info`` prints the software environment; ``pinn-inverse run PROBLEM`` runs one
 problem's pipeline and writes ``report.json`` and PNG figures to ``--out``. Each problem is a
 module ``pinn_inverse.<problem>.pipeline`` with ``add_arguments(parser)`` and
-``run(args) -> dict``; the command finds the ones that exist. ``pinn-inverse sweep SPEC`` runs
-a study of seeds × settings (:mod:`pinn_inverse.sweep`) on a local pool or a Ray cluster.
+``run(args) -> dict``, and optionally ``check(args)``, which raises ValueError on a bad option
+before any work (shown as a usage error; ``args.fail`` shows one found later); the command
+finds the ones that exist. ``pinn-inverse sweep SPEC`` runs a study of seeds × settings
+(:mod:`pinn_inverse.sweep`) on a local pool or a Ray cluster.
 """
 
 import argparse
@@ -59,6 +61,7 @@ def _parser(with_problems=True):
         sub.add_argument("--out", type=Path, default=Path("results") / name, help="output folder")
         sub.add_argument("--backend", choices=SUPPORTED, help="DeepXDE backend")
         module.add_arguments(sub)
+        sub.set_defaults(fail=sub.error)
     _add_sweep(commands)
     return parser
 
@@ -134,6 +137,10 @@ def main(argv=None):
             print(f"{key:>14}: {value}")
         return 0
     module = importlib.import_module(f"pinn_inverse.{args.problem}.pipeline")
+    try:
+        getattr(module, "check", lambda args: None)(args)
+    except (ValueError, TypeError) as err:
+        args.fail(str(err))
     args.out.mkdir(parents=True, exist_ok=True)
     with RunTimer() as timer:
         report = module.run(args)

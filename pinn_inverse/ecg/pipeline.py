@@ -42,7 +42,6 @@ HEART_SIZE = (0.02, 0.5)
 
 def add_arguments(parser):
     """ECG options: geometry, noise levels, frame count and the network method."""
-    parser.set_defaults(fail=parser.error)
     parser.add_argument(
         "--geometry",
         choices=GEOMETRIES,

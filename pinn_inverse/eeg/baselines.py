@@ -26,6 +26,7 @@ from .sphere_series import POINT_WIDTH, leadfield
 
 SOURCE_MARGIN = 0.005  # m: source-space distance to the brain boundary (MNE's mindist)
 FIT_MARGIN = 0.001  # m: the dipole fit searches |x| ≤ brain radius − FIT_MARGIN
+FIT_MIN_ELECTRODES = 8  # the dipole fit's fewest electrodes (six unknowns and a margin)
 
 
 def _check_margin(head, margin):
@@ -160,8 +161,10 @@ def dipole_fit(
     DipoleFit
     """
     electrodes = check_on_scalp(electrodes, head)
-    if len(electrodes) < 8:
-        raise ValueError(f"a dipole fit needs at least 8 electrodes, got {len(electrodes)}")
+    if len(electrodes) < FIT_MIN_ELECTRODES:
+        raise ValueError(
+            f"a dipole fit needs at least {FIT_MIN_ELECTRODES} electrodes, got {len(electrodes)}"
+        )
     data = _average_reference(_check_measurements(measurements, electrodes))
     if noise_std is not None:
         noise_std = float(check_positive(noise_std, "noise_std"))

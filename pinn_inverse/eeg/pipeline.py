@@ -11,7 +11,8 @@ import numpy as np
 
 from ..io import save_figure
 from ..metrics import localization_error, rel_l2
-from .baselines import dipole_fit, sloreta
+from ..validation import as_array, check_int
+from .baselines import FIT_MIN_ELECTRODES, dipole_fit, sloreta
 from .ed_pinn import MODES, PRESETS, ed_pinn
 from .electrodes import fibonacci_electrodes
 from .evaluate import evaluate
@@ -39,6 +40,17 @@ def add_arguments(parser):
     parser.add_argument(
         "--grid", type=int, default=None, help="evaluation grid cells per axis (preset's)"
     )
+
+
+def check(args):
+    """Refuse a bad option before any work: the command shows the message as a usage error."""
+    check_int(args.seed, "--seed", minimum=0)
+    check_int(args.electrodes, "--electrodes (the dipole fit's)", minimum=FIT_MIN_ELECTRODES)
+    for name, minimum in (("iterations", 0), ("lbfgs", 0), ("grid", 8)):
+        if getattr(args, name) is not None:
+            check_int(getattr(args, name), f"--{name}", minimum=minimum)
+    if float(as_array(args.noise, "--noise")) < 0:
+        raise ValueError(f"--noise must be >= 0 (a fraction of the potential range): {args.noise}")
 
 
 def run(args):

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import metrics
 from ..io import save_figure, shared_data
-from ..validation import check_choice
+from ..validation import as_array, check_choice, check_int
 from .phantoms import KINDS, random_phantom
 from .plotting import plot_comparison, plot_mesh, plot_reconstructions, plot_sample
 from .study import MESHES, Setup, reconstruct, stage_one
@@ -69,6 +69,17 @@ def score(image, truth, mask):
         "cc": metrics.pearson_cc(image, truth, mask),
         "rie": metrics.rie(image, truth, mask),
     }
+
+
+def check(args):
+    """Refuse a bad option before any work: the command shows the message as a usage error."""
+    check_int(args.seed, "--seed", minimum=0)
+    as_array(args.snr, "--snr (dB)")  # finite
+    if args.ktc and not (Path(args.ktc_data) / "Mesh_sparse.mat").is_file():
+        raise ValueError(
+            f"--ktc-data {args.ktc_data} is not a KTC2023 folder (no Mesh_sparse.mat): give the "
+            "folder of the challenge's training data, or set PINN_INVERSE_DATA"
+        )
 
 
 def run(args):
