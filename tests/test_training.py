@@ -7,6 +7,7 @@ import pytest
 from pinn_inverse import backend
 from pinn_inverse.sampling import Resampler
 from pinn_inverse.training import Preset, Stage, Trainer
+from pinn_inverse.training.checkpoint import read_record
 
 
 def poisson(seed=0, period=1, weight=1.0):
@@ -167,3 +168,15 @@ def test_a_tuple_of_learning_rates_is_a_piecewise_constant_schedule():
     assert [s.steps for s in preset.stages(iterations=2, lbfgs=0)] == [1, 1]  # none empty
     with pytest.raises(ValueError, match="empty tuple"):
         Preset(learning_rate=()).stages()
+
+
+@pytest.mark.network
+def test_a_diverged_loss_stops_training_with_a_clear_error(tmp_path):
+    trainer = poisson()
+    trainer.train([Stage("adam", 3, 1e-3)], checkpoint=tmp_path, progress=False)
+    weights = {"data": float("inf")}  # an infinite loss: the weights turn NaN at once
+    stage = Stage("adam", 50, 1e-3, weights=weights)
+    with pytest.raises(FloatingPointError, match=r"training diverged: .* data (inf|nan)"):
+        trainer.train([stage], tmp_path, checkpoint_every=2, progress=False, display_every=10)
+    assert trainer.done < 3 + 50  # stopped at the first loss evaluated, not run to the end
+    assert read_record(tmp_path)["done"] == 3  # no checkpoint of the NaN weights

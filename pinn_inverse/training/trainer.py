@@ -151,6 +151,13 @@ class Trainer:
         -------
         tuple
             DeepXDE's ``(losshistory, train_state)`` of the model.
+
+        Raises
+        ------
+        FloatingPointError
+            Where a loss evaluated (every ``display_every`` steps and at a stage's end) is not
+            finite: an Adam stage stops there, without a checkpoint of the NaN weights.
+            (PyTorch's L-BFGS raises its own RuntimeError on an infinite loss first.)
         """
         stages = list(stages)
         for stage in stages:
@@ -188,6 +195,7 @@ class Trainer:
         else:
             self.model.train(display_every=display_every, callbacks=callbacks[1:], verbose=0)
         seconds = time.perf_counter() - start
+        _check_finite(self.model.train_state, self.loss_names, index, stage)
         taken = int(self.model.train_state.step - step0)
         first = callbacks[0].first_step_s if self.stage.first_order else None
         self.done = end
@@ -269,6 +277,18 @@ class Trainer:
         }
 
 
+def _check_finite(state, names, index, stage):
+    """Raise where the last evaluated loss is not finite: the weights are NaN from there."""
+    loss = np.ravel(state.loss_train if state.loss_train is not None else [])
+    if not np.all(np.isfinite(loss)):
+        terms = ", ".join(f"{n} {v:.3g}" for n, v in zip(names, loss, strict=False))
+        raise FloatingPointError(
+            f"training diverged: the loss is not finite at step {state.step} ({terms}; stage "
+            f"{index}, {stage.optimizer}). Try a lower learning rate or another seed (an "
+            "initialisation the residual cannot recover from)"
+        )
+
+
 class _Steps(dde.callbacks.Callback):
     """The trainer's own callback: counts first-order steps along the schedule, redraws the
     collocation points, writes checkpoints and moves the progress bar, in that order."""
@@ -294,6 +314,10 @@ class _Steps(dde.callbacks.Callback):
             self.first_step_s = time.perf_counter() - self.stage_start
         trainer = self.trainer
         trainer.done += 1
+        loss = self.model.train_state.loss_train
+        if loss is not None and not np.all(np.isfinite(loss)):
+            self.model.stop_training = True  # diverged: no checkpoint of NaN weights
+            return
         if trainer.resampler is not None and trainer.resampler.due(trainer.done):
             trainer.resampler.resample(trainer.data)
         if self.folder is not None and trainer.done % self.every == 0:
