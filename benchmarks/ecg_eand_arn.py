@@ -31,9 +31,11 @@ paper's numbers)::
     python benchmarks/ecg_eand_arn.py --experiment init --quick   # a check, not a measurement
     python benchmarks/ecg_eand_arn.py --experiment noise --only method=eand-arn sigma=0.01
 
-The full experiments take hours (3000 Adam steps: 304 s per TensorFlow cell, 581 s per
-PyTorch cell on one thread); ``--quick`` (21 frames, 5 Adam steps, one seed, two values of the
-experiment's setting) checks that they run.
+The full experiments take hours: a TensorFlow cell on one thread took 95-211 s for
+EAND-ARN, 48-163 s for EP-DL's net with ΔND or STND and 127-145 s with AD (3000 Adam steps,
+one to three other jobs on the two cores; PyTorch's steps are two to three times longer);
+``--quick`` (21 frames, 5 Adam steps, one seed, two values of the experiment's setting)
+checks that they run.
 """
 
 import argparse
@@ -194,7 +196,28 @@ def tables(folder, experiment):
             _mean(m.get("adam_step_s"), 1, 3),
         ]
         lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n\n" + per_seed(folder, rows, name)
+
+
+def per_seed(folder, rows, name):
+    """Markdown: each seed's RE per setting (* where the initialisation was bad: λ L_EP > L_D
+    before training) and the seeds that failed, with their error."""
+    _, records = sweep_benchmark.load(folder, status=None)
+    lines = ["| setting | RE per seed (* bad initialisation) | failed |", "|---|---|---|"]
+    for row in rows:
+        runs = sorted((r for r in records if r["settings"] == row["settings"]), key=_seed)
+        ok = [r for r in runs if r["status"] == "ok"]
+        values = ", ".join(
+            f"{r['seed']}: {r['metrics']['re']:.3f}{'*' if r['metrics'].get('bad_init') else ''}"
+            for r in ok
+        )
+        failed = "; ".join(f"{r['seed']}: {r['error']}" for r in runs if r["status"] != "ok")
+        lines.append(f"| {name(row['settings'])} | {values} | {failed or '—'} |")
     return "\n".join(lines)
+
+
+def _seed(record):
+    return record["seed"]
 
 
 def main(argv=None):

@@ -7,10 +7,11 @@ seed), so that no number on the page is copied by hand.
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
-from pinn_inverse.sweep import Spec
-from pinn_inverse.sweep.records import read_records
+sys.path.insert(0, str(Path(__file__).parent))
+from sweep_benchmark import load  # noqa: E402 (the shared part of the sweep benchmarks)
 
 COLUMNS = (  # key, header, scale, digits
     ("localization_error_mm", "localisation (mm)", 1, 2),
@@ -28,17 +29,6 @@ def cell(summary, scale, digits):
         return "—"
     mean, std = scale * summary["mean"], scale * summary["std"]
     return f"{mean:.{digits}f} ± {std:.{digits}f}" if summary["n"] > 1 else f"{mean:.{digits}f}"
-
-
-def load(folder):
-    """A sweep folder's aggregate rows and its finished records, in the SPEC's order."""
-    folder = Path(folder)
-    saved = json.loads((folder / "spec.json").read_text())
-    spec = Spec(saved["runner"], tuple(saved["settings"]), tuple(saved["seeds"]))
-    records = read_records(folder, spec.cells())
-    ok = [records[c.key] for c in spec.cells() if records.get(c.key, {}).get("status") == "ok"]
-    rows = json.loads((folder / "aggregate.json").read_text())["rows"]
-    return rows, ok
 
 
 def tables(folders):

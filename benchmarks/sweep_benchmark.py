@@ -6,11 +6,13 @@ A benchmark's module must not import DeepXDE at its top: the sweep's workers are
 processes that import the driver's ``__main__`` again, and a cell chooses its own backend.
 """
 
+import json
 import subprocess
 from pathlib import Path
 
 from pinn_inverse import sweep
 from pinn_inverse.io import atomic_path, versions, write_json
+from pinn_inverse.sweep.records import read_records
 
 
 def commit():
@@ -26,6 +28,19 @@ def commit():
     except (OSError, subprocess.CalledProcessError):
         return None
     return out.stdout.strip()
+
+
+def load(folder, status="ok"):
+    """A sweep folder's aggregate rows and its records of ``status`` (``None``: all), in the
+    SPEC's order."""
+    folder = Path(folder)
+    saved = json.loads((folder / "spec.json").read_text())
+    spec = sweep.Spec(saved["runner"], tuple(saved["settings"]), tuple(saved["seeds"]))
+    records = read_records(folder, spec.cells())
+    kept = [records[c.key] for c in spec.cells() if c.key in records]
+    kept = [r for r in kept if status is None or r.get("status") == status]
+    rows = json.loads((folder / "aggregate.json").read_text())["rows"]
+    return rows, kept
 
 
 def add_arguments(parser):
