@@ -21,8 +21,9 @@ class Preset(TrainingPreset):
     """
 
     # three equal stages of Adam at 3e-3, 1e-3, 3e-4: chosen on validation beats (pacing node
-    # 99, seeds 100-102, σ = 0.01; RE 0.131 / 0.129 / 0.144 against 0.158 / 0.131 / 0.159 at
-    # a constant 1e-3), never on the benchmark beat
+    # 99, seeds 100-102, σ = 0.01; EAND-ARN RE 0.131 / 0.129 / 0.144 against 0.158 / 0.131 /
+    # 0.159 at a constant 1e-3, EP-DL 0.319 / 0.320 / 0.290 against 0.780 / 0.323 / 0.325),
+    # never on the benchmark beat
     learning_rate: tuple = (3e-3, 1e-3, 3e-4)
     iterations: int = 3000
     n_slices: int = 8
