@@ -39,7 +39,6 @@ checks that they run.
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -143,7 +142,7 @@ def _mean(summary, scale=1.0, digits=4):
 
 def tables(folder, experiment):
     """Markdown: mean ± std per setting beside the paper's numbers."""
-    rows = json.loads((Path(folder) / "aggregate.json").read_text())["rows"]
+    rows, records = sweep_benchmark.load(folder, status=None)
     # the settings that vary label the rows; the fixed ones are in benchmark.json
     varying = {k for k in rows[0]["settings"] if len({str(r["settings"][k]) for r in rows}) > 1}
 
@@ -196,16 +195,16 @@ def tables(folder, experiment):
             _mean(m.get("adam_step_s"), 1, 3),
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n\n" + per_seed(folder, rows, name)
+    return "\n".join(lines) + "\n\n" + per_seed(rows, records, name)
 
 
-def per_seed(folder, rows, name):
+def per_seed(rows, records, name):
     """Markdown: each seed's RE per setting (* where the initialisation was bad: λ L_EP > L_D
     before training) and the seeds that failed, with their error."""
-    _, records = sweep_benchmark.load(folder, status=None)
     lines = ["| setting | RE per seed (* bad initialisation) | failed |", "|---|---|---|"]
     for row in rows:
-        runs = sorted((r for r in records if r["settings"] == row["settings"]), key=_seed)
+        runs = [r for r in records if r["settings"] == row["settings"]]
+        runs.sort(key=lambda r: r["seed"])
         ok = [r for r in runs if r["status"] == "ok"]
         values = ", ".join(
             f"{r['seed']}: {r['metrics']['re']:.3f}{'*' if r['metrics'].get('bad_init') else ''}"
@@ -214,10 +213,6 @@ def per_seed(folder, rows, name):
         failed = "; ".join(f"{r['seed']}: {r['error']}" for r in runs if r["status"] != "ok")
         lines.append(f"| {name(row['settings'])} | {values} | {failed or '—'} |")
     return "\n".join(lines)
-
-
-def _seed(record):
-    return record["seed"]
 
 
 def main(argv=None):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..io import save_figure
 from ..metrics import localization_error, rel_l2
-from ..validation import as_array, check_int
+from ..validation import check_int
 from .baselines import FIT_MIN_ELECTRODES, dipole_fit, sloreta
 from .ed_pinn import MODES, PRESETS, ed_pinn
 from .electrodes import fibonacci_electrodes
@@ -25,7 +25,7 @@ from .plotting import (
     plot_slice,
     plot_source_estimate,
 )
-from .simulate import simulate
+from .simulate import MIN_GRID, check_noise, simulate
 from .sources import Dipole
 from .sphere_series import exact_potential
 
@@ -46,11 +46,10 @@ def check(args):
     """Refuse a bad option before any work: the command shows the message as a usage error."""
     check_int(args.seed, "--seed", minimum=0)
     check_int(args.electrodes, "--electrodes (the dipole fit's)", minimum=FIT_MIN_ELECTRODES)
-    for name, minimum in (("iterations", 0), ("lbfgs", 0), ("grid", 8)):
+    for name, minimum in (("iterations", 0), ("lbfgs", 0), ("grid", MIN_GRID)):
         if getattr(args, name) is not None:
             check_int(getattr(args, name), f"--{name}", minimum=minimum)
-    if float(as_array(args.noise, "--noise")) < 0:
-        raise ValueError(f"--noise must be >= 0 (a fraction of the potential range): {args.noise}")
+    check_noise(args.noise, "--noise")
 
 
 def run(args):

@@ -44,6 +44,18 @@ class Simulation:
     solver: str
 
 
+MIN_GRID = 8
+"""Fewest grid cells per axis of the volume potential."""
+
+
+def check_noise(noise, name="noise"):
+    """``noise`` as a float, refused unless finite and ≥ 0 (a fraction of the range)."""
+    noise = float(as_array(noise, name))
+    if noise < 0:
+        raise ValueError(f"{name} must be >= 0 (a fraction of the potential range), got {noise}")
+    return noise
+
+
 def simulate(
     head=None, source=None, electrodes=None, noise=0.005, seed=0, grid_n=64, solver="auto"
 ):
@@ -71,11 +83,9 @@ def simulate(
     source = Dipole() if source is None else source
     electrodes = fibonacci_electrodes(radius=head.radius) if electrodes is None else electrodes
     electrodes = check_on_scalp(electrodes, head)
-    noise = float(as_array(noise, "noise"))
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0 (a fraction of the potential range), got {noise}")
+    noise = check_noise(noise)
     seed = check_int(seed, "seed")
-    grid_n = check_int(grid_n, "grid_n", minimum=8)
+    grid_n = check_int(grid_n, "grid_n", minimum=MIN_GRID)
     check_choice(solver, "solver", ("auto", "exact", "grid"))
     if solver == "auto":
         solver = "exact" if isinstance(source, Dipole) else "grid"

@@ -277,10 +277,15 @@ class Trainer:
         }
 
 
+def _diverged(loss):
+    """Whether a loss evaluated (None: none yet) is not finite."""
+    return loss is not None and not np.all(np.isfinite(loss))
+
+
 def _check_finite(state, names, index, stage):
     """Raise where the last evaluated loss is not finite: the weights are NaN from there."""
-    loss = np.ravel(state.loss_train if state.loss_train is not None else [])
-    if not np.all(np.isfinite(loss)):
+    if _diverged(state.loss_train):
+        loss = np.ravel(state.loss_train)
         terms = ", ".join(f"{n} {v:.3g}" for n, v in zip(names, loss, strict=False))
         raise FloatingPointError(
             f"training diverged: the loss is not finite at step {state.step} ({terms}; stage "
@@ -314,8 +319,7 @@ class _Steps(dde.callbacks.Callback):
             self.first_step_s = time.perf_counter() - self.stage_start
         trainer = self.trainer
         trainer.done += 1
-        loss = self.model.train_state.loss_train
-        if loss is not None and not np.all(np.isfinite(loss)):
+        if _diverged(self.model.train_state.loss_train):
             self.model.stop_training = True  # diverged: no checkpoint of NaN weights
             return
         if trainer.resampler is not None and trainer.resampler.due(trainer.done):
