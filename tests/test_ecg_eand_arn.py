@@ -66,6 +66,17 @@ def test_residuals_are_eqs_6_and_7_with_the_paper_parameters():
     np.testing.assert_allclose(r_u, du - 2.0 * lap - 8 * u * (1 - u) * (u - 0.1) + u * v)
     xi = 0.002 + 0.3 * v / (u + 0.3)
     np.testing.assert_allclose(r_v, dv - xi * (-v - 8 * u * (u - 0.1 - 1)))
+    # the cleared form: eq. (7) times (u + μ2)/μ2 wherever eq. (7) is finite, and finite at and
+    # beyond the pole u = −μ2 = −0.3, where eq. (7) is not
+    _, cleared = residuals(u, v, du, dv, lap, D=2.0, r_v="cleared")
+    np.testing.assert_allclose(cleared, (u + 0.3) / 0.3 * r_v)
+    pole = np.array([-0.3, -0.5])
+    _, at_pole = residuals(pole, v[:2], du[:2], dv[:2], lap[:2], D=2.0, r_v="cleared")
+    # (u + μ2) r_v / μ2 = (u + μ2)(dv − e0 w)/μ2 − v w, w = −v − k u (u − a − 1)
+    w = -v[:2] - 8 * pole * (pole - 1.1)
+    np.testing.assert_allclose(at_pole, (pole + 0.3) * (dv[:2] - 0.002 * w) / 0.3 - v[:2] * w)
+    with pytest.raises(ValueError, match="unknown r_v"):
+        residuals(u, v, du, dv, lap, D=2.0, r_v="eq8")
 
 
 def test_vertex_normals_and_curvature_on_spheres_and_an_ellipsoid():
@@ -187,7 +198,8 @@ def test_ad_residuals_use_the_surface_laplacian_not_the_3d_one(ecg):
 
 
 @pytest.mark.network
-def test_stnd_vanishes_on_the_single_cell_ode_solution():
+@pytest.mark.parametrize("r_v", ["eq7", "cleared"])
+def test_stnd_vanishes_on_the_single_cell_ode_solution(r_v):
     # u, v uniform in space and solving eqs. (1)-(2) without diffusion: the STND residual is
     # the stencils' error only (4th order, one-sided at the ends)
     from pinn_inverse.ecg.eand_arn import Batch, eand_arn
@@ -200,7 +212,7 @@ def test_stnd_vanishes_on_the_single_cell_ode_solution():
     u, v = np.tile(sol.y[0], (heart.n_nodes, 1)), np.tile(sol.y[1], (heart.n_nodes, 1))
     R = np.ones((3, heart.n_nodes)) / heart.n_nodes
     data = EcgData(Geometry(heart, sphere(1, 0.05)), R, u, v, t, R @ u, 0.0, 0)
-    problem = eand_arn(data, preset=quick())
+    problem = eand_arn(data, preset=quick().replace(r_v=r_v))
     batch = problem.data
     batch.set_centres(np.arange(0, len(t), 4))  # the upstroke included
     columns = batch.train_x[:, 3]  # the frame of each point, by its network time input

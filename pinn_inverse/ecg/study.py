@@ -90,6 +90,7 @@ def run(
     lbfgs=None,
     learning_rate=None,
     slices=None,
+    r_v=None,
     frames=None,
     backend=None,
     quick=False,
@@ -128,6 +129,8 @@ def run(
         many equal stages; :class:`~pinn_inverse.training.Preset`); default: the preset's.
     slices : int, optional
         Centre frames per Adam step (the preset's ``n_slices``).
+    r_v : {"eq7", "cleared"}, optional
+        The form of eq. (7) in the EP loss (the preset's ``r_v``; :func:`~.eand_arn.residuals`).
     frames : int, optional
         Frames of the 60-unit beat (default 661, the paper's; quick 61).
     backend : {"tensorflow", "pytorch"}, optional
@@ -159,7 +162,7 @@ def run(
     config = parse_net(net or DEFAULTS[method][1])
     frames = (61 if quick else 661) if frames is None else check_int(frames, "frames", minimum=5)
     preset = PRESETS["default"].quick() if quick else PRESETS["default"]
-    changes = {"learning_rate": learning_rate, "n_slices": slices}
+    changes = {"learning_rate": learning_rate, "n_slices": slices, "r_v": r_v}
     preset = preset.replace(**{k: v for k, v in changes.items() if v is not None})
 
     data = benchmark_data(

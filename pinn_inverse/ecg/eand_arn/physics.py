@@ -33,10 +33,13 @@ import numpy as np
 
 from ... import backend
 from ...operators import mesh_edges
-from ..aliev_panfilov import reaction
+from ...validation import check_choice
+from ..aliev_panfilov import E0, MU1, MU2, A, K, reaction
+
+R_V_FORMS = ("eq7", "cleared")  # r_v as eq. (7) prints it, or with ξ's denominator cleared
 
 
-def residuals(u, v, du_dt, dv_dt, lap_u, D):
+def residuals(u, v, du_dt, dv_dt, lap_u, D, r_v="eq7"):
     """Aliev-Panfilov residuals ``r_u, r_v`` (eqs. 6-7) in model time units.
 
     ``r_u = ∂u/∂t − D Δu − k u (u − a)(1 − u) + u v`` and
@@ -44,6 +47,12 @@ def residuals(u, v, du_dt, dv_dt, lap_u, D):
     :func:`~pinn_inverse.ecg.aliev_panfilov.reaction` (numpy arrays or backend tensors).
     ``ξ = e₀ + μ₁ v / (u + μ₂)`` has a pole at u = −μ₂: a network whose û crosses −0.3 has a
     huge ``r_v`` (the paper's "bad initialisation", see :func:`~.problem.eand_arn`).
+
+    ``r_v="cleared"`` takes eq. (7) with the pole's denominator cleared instead,
+    ``(1 + u/μ₂) r_v = (1 + u/μ₂) ∂v/∂t − (e₀ (1 + u/μ₂) + μ₁ v/μ₂)(−v − k u (u − a − 1))``:
+    a polynomial, finite for every u, equal to eq. (7) where u = 0 (at rest) and with the
+    same zeros where u > −μ₂ (every state of the model), so the EP loss has the same minima
+    on the physical range and no pole for the network to cross.
 
     Parameters
     ----------
@@ -57,7 +66,11 @@ def residuals(u, v, du_dt, dv_dt, lap_u, D):
         Diffusion coefficient (m² per model time unit).
     """
     react_u, react_v = reaction(u, v)
-    return du_dt - D * lap_u - react_u, dv_dt - react_v
+    r_u = du_dt - D * lap_u - react_u
+    if check_choice(r_v, "r_v", R_V_FORMS) == "eq7":
+        return r_u, dv_dt - react_v
+    scale = 1.0 + u / MU2  # (u + μ₂) / μ₂
+    return r_u, scale * dv_dt - (E0 * scale + MU1 * v / MU2) * (-v - K * u * (u - A - 1.0))
 
 
 def vertex_normals(vertices, faces):
@@ -94,8 +107,8 @@ class _Scheme:
     loss_names = ("r_u", "r_v")
     stencil = False  # whether the batch carries each centre's temporal neighbours
 
-    def __init__(self, D, scales, laplacian=None):
-        self.D, self.scales, self.laplacian = float(D), scales, laplacian
+    def __init__(self, D, scales, laplacian=None, r_v="eq7"):
+        self.D, self.scales, self.laplacian, self.r_v = float(D), scales, laplacian, r_v
 
     def residuals(self, batch):
         """The scheme's residual tensors at the batch's centres, one per ``loss_names``."""
@@ -118,7 +131,7 @@ class STND(_Scheme):
         u, v = batch.centres(batch.u), batch.centres(batch.v)
         du_dt = dde.backend.matmul(batch.u, batch.stencil)  # eqs. (17)-(18), rows at the centres
         dv_dt = dde.backend.matmul(batch.v, batch.stencil)
-        return list(residuals(u, v, du_dt, dv_dt, self.laplacian(u), self.D))
+        return list(residuals(u, v, du_dt, dv_dt, self.laplacian(u), self.D, self.r_v))
 
 
 class NDSpace(_Scheme):
@@ -129,7 +142,7 @@ class NDSpace(_Scheme):
     def residuals(self, batch):
         u, v = batch.centres(batch.u), batch.centres(batch.v)
         du_dt, dv_dt = _ad_time(batch, 0, self.scales), _ad_time(batch, 1, self.scales)
-        return list(residuals(u, v, du_dt, dv_dt, self.laplacian(u), self.D))
+        return list(residuals(u, v, du_dt, dv_dt, self.laplacian(u), self.D, self.r_v))
 
 
 class AD(_Scheme):
@@ -142,8 +155,8 @@ class AD(_Scheme):
     name = "ad"
     loss_names = ("r_u", "r_v", "r_b")
 
-    def __init__(self, D, scales, normals, curvature):
-        super().__init__(D, scales)
+    def __init__(self, D, scales, normals, curvature, r_v="eq7"):
+        super().__init__(D, scales, r_v=r_v)
         self.normals = [backend.as_tensor(normals[:, k : k + 1]) for k in range(3)]
         # nondimensional κ: per length scale
         self.curvature = backend.as_tensor(curvature[:, None] * scales.length)
@@ -166,7 +179,7 @@ class AD(_Scheme):
         du_dt, dv_dt = _ad_time(batch, 0, self.scales), _ad_time(batch, 1, self.scales)
         lap, normal = self.surface_terms(batch)
         lap = lap / self.scales.length**2
-        r_u, r_v = residuals(u, v, du_dt, dv_dt, lap, self.D)
+        r_u, r_v = residuals(u, v, du_dt, dv_dt, lap, self.D, self.r_v)
         return [r_u, r_v, normal]  # eq. (8), per length scale
 
 

@@ -17,7 +17,8 @@ class Preset(TrainingPreset):
     ``laplacian`` is the mesh Laplacian of the ND schemes (``"fdm"``: eq. 15, the one the
     simulator uses). The loss weights are 1 for ``data`` and the factory's ``lam`` (eq. 4)
     for each residual (``r_u``, ``r_v``, and ``r_b`` for AD); ``weights`` replaces some of
-    them by name.
+    them by name. ``r_v`` is the form of eq. (7): ``"eq7"`` as printed, or ``"cleared"``
+    (ξ's pole at u = −μ₂ cleared, :func:`~.physics.residuals`).
     """
 
     # three equal stages of Adam at 3e-3, 1e-3, 3e-4: chosen on validation beats (pacing node
@@ -28,6 +29,7 @@ class Preset(TrainingPreset):
     iterations: int = 3000
     n_slices: int = 8
     laplacian: str = "fdm"
+    r_v: str = "eq7"
 
     def quick(self):
         """The same recipe at test sizes: 4 slices, 30 Adam steps, no L-BFGS."""

@@ -12,7 +12,7 @@ from ...validation import as_array, check_choice, check_int
 from ..aliev_panfilov import D_DEFAULT
 from ..data import EcgData
 from .data import MeshTimeData
-from .physics import AD, SCHEMES, total_curvature, vertex_normals
+from .physics import AD, R_V_FORMS, SCHEMES, total_curvature, vertex_normals
 from .presets import PRESETS, Preset
 
 DERIVATIVES = tuple(SCHEMES)
@@ -129,10 +129,10 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
     if derivatives == "ad":
         normals = vertex_normals(heart.vertices, heart.faces)
         curvature = total_curvature(heart.vertices, heart.faces, normals)
-        scheme = AD(D_DEFAULT, scales, normals, curvature)
+        scheme = AD(D_DEFAULT, scales, normals, curvature, preset.r_v)
     else:
         laplacian = MatrixOperator(mesh_laplacian(heart.vertices, heart.faces, preset.laplacian))
-        scheme = SCHEMES[derivatives](D_DEFAULT, scales, laplacian)
+        scheme = SCHEMES[derivatives](D_DEFAULT, scales, laplacian, preset.r_v)
 
     data = MeshTimeData(
         (heart.vertices - centre) / length,
@@ -194,6 +194,7 @@ def _check(ecg, derivatives, net, lam, preset, seed):
     if not isinstance(preset, Preset):
         raise TypeError(f"preset must be a name or an eand_arn Preset, got {type(preset).__name__}")
     check_choice(preset.laplacian, "laplacian", METHODS)
+    check_choice(preset.r_v, "r_v", R_V_FORMS)
     if isinstance(net, str):
         check_choice(net, "net", TABLE_I)
     elif not isinstance(net, NetConfig):
