@@ -39,6 +39,29 @@ def test_nets_by_name():
             parse_net(bad)
 
 
+def test_an_overflowed_loss_term_is_reported_not_dropped():
+    # where û nearly touches ξ's pole, r_v overflows float32: the record must stay finite
+    # (None) and say so, and the EP loss is then the larger one
+    from types import SimpleNamespace
+
+    from pinn_inverse.ecg.study import bad_init, loss_summary
+
+    def problem(r_v):
+        return SimpleNamespace(
+            loss_terms=lambda: {"data": 1.2, "r_u": 3.0, "r_v": r_v},
+            trainer=SimpleNamespace(loss_weights={"data": 1.0, "r_u": 0.1, "r_v": 0.1}),
+        )
+
+    out = loss_summary(problem(5.0), "init")
+    assert out == pytest.approx(
+        {"init_data": 1.2, "init_r_u": 3.0, "init_r_v": 5.0, "init_ep": 0.8, "init_finite": 1.0}
+    )
+    assert bad_init(out) == 0.0 and bad_init(loss_summary(problem(12.0), "init")) == 1.0
+    out = loss_summary(problem(math.inf), "init")
+    assert out["init_r_v"] is None and out["init_ep"] is None and out["init_finite"] == 0.0
+    assert out["init_data"] == 1.2 and out["init_r_u"] == 3.0 and bad_init(out) == 1.0
+
+
 @pytest.mark.parametrize(
     "option", [{"method": "pinn"}, {"geometry": "utah"}, {"net": "NN7"}, {"derivatives": "fd"}]
 )

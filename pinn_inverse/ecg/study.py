@@ -18,6 +18,7 @@ loss λ L_EP (eqs. 4 and 9: the residual terms times their loss weights) exceeds
 L_D (eq. 5), both on every heart node and frame, and 0 otherwise.
 """
 
+import math
 import re as regex
 import time
 
@@ -67,13 +68,29 @@ def scores(u_hat, u, prefix=""):
 
 
 def loss_summary(problem, prefix):
-    """The unweighted loss terms on every node and frame, L_D and the weighted EP loss."""
+    """The unweighted loss terms on every node and frame, L_D and the weighted EP loss.
+
+    A term can overflow to infinity (single precision), where û nearly touches ξ's pole: such
+    a value is ``None`` (a sweep record holds finite numbers only), the weighted EP loss then
+    too, and ``<prefix>_finite`` is 0 (1 when every term is finite), so a mean over seeds
+    says how many it left out.
+    """
     terms = problem.loss_terms()
     weights = problem.trainer.loss_weights
     ep = sum(weights[name] * value for name, value in terms.items() if name != "data")
     out = {f"{prefix}_{name}": value for name, value in terms.items()}
     out[f"{prefix}_ep"] = ep
+    finite = all(math.isfinite(value) for value in out.values())
+    out = {name: value if math.isfinite(value) else None for name, value in out.items()}
+    out[f"{prefix}_finite"] = float(finite)
     return out
+
+
+def bad_init(summary):
+    """1.0 if λ L_EP > L_D in a :func:`loss_summary` with prefix ``init`` (an overflowed
+    λ L_EP, ``None``, is the larger), else 0.0: the paper's bad initialisation."""
+    ep, data = summary["init_ep"], summary["init_data"]
+    return float(ep is None or (data is not None and ep > data))
 
 
 def run(
@@ -143,8 +160,10 @@ def run(
     dict
         ``re``, ``cc``, ``mse`` of the method; ``tikhonov2_*`` (L-curve) and ``stre_*`` on the
         same data; ``init_<term>`` and ``final_<term>`` (unweighted terms ``data``, ``r_u``,
-        ``r_v``, and ``r_b`` for AD), ``init_ep`` and ``final_ep`` (λ L_EP), ``bad_init``
-        (1 if ``init_ep > init_data``, see the module docstring); ``wall_s`` (training),
+        ``r_v``, and ``r_b`` for AD), ``init_ep`` and ``final_ep`` (λ L_EP), each ``None``
+        where it overflowed, ``init_finite`` and ``final_finite`` (:func:`loss_summary`),
+        ``bad_init`` (1 if ``init_ep > init_data`` or ``init_ep`` overflowed, see the module
+        docstring); ``wall_s`` (training),
         ``run_s`` (with data, baselines and scoring), ``adam_step_s``, ``lbfgs_s``,
         ``n_heart``, ``frames``.
     """
@@ -178,7 +197,7 @@ def run(
     build = eand_arn if method == "eand-arn" else ep_dl
     problem = build(data, derivatives=derivatives, net=config, lam=lam, preset=preset, seed=seed)
     out = loss_summary(problem, "init")
-    out["bad_init"] = float(out["init_ep"] > out["init_data"])
+    out["bad_init"] = bad_init(out)
     start = time.perf_counter()
     if preset.stages(iterations, lbfgs):
         problem.train(iterations=iterations, lbfgs=lbfgs, progress=False)
