@@ -165,21 +165,22 @@ def tables(folder, experiment):
 
     if experiment == "init":
         head = (
-            "| setting | seeds | bad init (%) | paper (%) | L_D at init | λ L_EP at init | "
-            "λ L_EP overflowed (%) |"
+            "| setting | seeds | bad init (%) | paper (%) | L_D at init | λ L_EP at init "
+            "(min – max) | λ L_EP overflowed (%) |"
         )
         lines = [head, "|---|---|---|---|---|---|---|"]
         for row in rows:
-            m, net = row["metrics"], row["settings"]["net"]
-            finite = m.get("init_finite")
+            m, net, seeds = row["metrics"], row["settings"]["net"], len(row["seeds"])
+            ep = m.get("init_ep")  # its statistics leave out the seeds where it overflowed
+            finite = 0 if ep is None else ep["n"]
             cells = [
                 name(row["settings"]),
-                str(len(row["seeds"])),
+                str(seeds),
                 _mean(m.get("bad_init"), 100, 1),
                 f"{PAPER_BAD_INIT.get(net, '—')}",
                 _mean(m.get("init_data"), 1, 3),
-                _mean(m.get("init_ep"), 1, 3),  # over the seeds where it is finite
-                "—" if finite is None else f"{100 * (1 - finite['mean']):.1f}",
+                "—" if ep is None else f"{ep['min']:.3g} – {ep['max']:.3g}",
+                f"{100 * (seeds - finite) / seeds:.1f}",
             ]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines)
