@@ -97,7 +97,7 @@ def eand_arn(data, derivatives="nd", net="NN6", lam=0.1, preset="default", seed=
     state, solves eqs. 1-2, and an initial network is near it). The paper's "bad
     initialisation" survives the scaling in another form: where the initial û falls below
     −μ₂ = −0.3, ξ(u, v) = e₀ + μ₁ v / (u + μ₂) of eq. (2) passes its pole and λ L_EP reaches
-    10³-10⁷, or overflows single precision. Measured on the default geometry at σ = 0.01, 30
+    2.4-1.6·10⁷ (all but one above 60), or overflows single precision. Measured on the default geometry at σ = 0.01, 30
     seeds, STND (``benchmarks/ecg_eand_arn.py --experiment init``): λ L_EP > L_D for 23 (NN1),
     23 (NN2), 16 (NN3), 8 (NN4), 17 (NN5) and 6 (NN6) of them. ``preset.r_v = "cleared"``
     removes the pole (:func:`~.physics.residuals`).
