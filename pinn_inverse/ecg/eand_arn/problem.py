@@ -93,14 +93,16 @@ def eand_arn(data, derivatives="nd", net="NN6", lam=0.1, preset="default", seed=
     [−1, 1] (``scales.time`` is half the duration); the network outputs u and v in the
     simulator's units. The data loss is divided by the mean square of ``y`` (a relative
     misfit, 1 for û = 0) and the residuals are in model time units. At initialisation the data
-    loss is then 0.95-1.63 and, for most seeds, λ L_EP is 7·10⁻⁴-0.4 (u = v = 0, the resting
+    loss is then 0.95-1.74 and, where the initialisation is good, λ L_EP is 10⁻⁴-0.62 (NN1-NN6,
+    30 seeds each; u = v = 0, the resting
     state, solves eqs. 1-2, and an initial network is near it). The paper's "bad
     initialisation" survives the scaling in another form: where the initial û falls below
     −μ₂ = −0.3, ξ(u, v) = e₀ + μ₁ v / (u + μ₂) of eq. (2) passes its pole and λ L_EP reaches
-    2.4-1.6·10⁷ (all but one above 60), or overflows single precision. Measured on the default geometry at σ = 0.01, 30
-    seeds, STND (``benchmarks/ecg_eand_arn.py --experiment init``): λ L_EP > L_D for 23 (NN1),
-    23 (NN2), 16 (NN3), 8 (NN4), 17 (NN5) and 6 (NN6) of them. ``preset.r_v = "cleared"``
-    removes the pole (:func:`~.physics.residuals`).
+    2.4-1.6·10⁷ (all but one above 60), or overflows single precision. Measured on the
+    default geometry at σ = 0.01, 30 seeds, STND
+    (``benchmarks/ecg_eand_arn.py --experiment init``): λ L_EP > L_D for 23 (NN1), 23 (NN2),
+    16 (NN3), 8 (NN4), 17 (NN5) and 6 (NN6) of them. ``preset.r_v = "cleared"`` removes the
+    pole (:func:`~.physics.residuals`).
 
     Returns
     -------
