@@ -489,3 +489,21 @@ def test_loss_weights_are_one_and_lam_unless_the_preset_sets_them(ecg):
 
     problem = ep_dl(ecg, lam=0.3, preset=quick(weights={"r_b": 0.0}))
     assert problem.trainer.loss_weights == {"data": 1.0, "r_u": 0.3, "r_v": 0.3, "r_b": 0.0}
+
+
+@pytest.mark.network
+def test_the_initialisation_screening_redraws_only_a_bad_initialisation(ecg):
+    from pinn_inverse.ecg.eand_arn import eand_arn
+
+    # NN6's seed-2 weights start with λ L_EP ≈ 2.9 L_D here (the paper's bad initialisation)
+    bad = eand_arn(ecg, preset=quick(), seed=2)
+    assert bad.init_draw == 0 and bad.ep_to_data() > 2.0
+    screened = eand_arn(ecg, preset=quick(init_draws=4), seed=2)
+    assert screened.init_draw >= 1 and screened.ep_to_data() < 0.1
+    assert not np.allclose(screened.predict()[0], bad.predict()[0])
+    # a good first draw is kept: the same network as without the screening
+    good, kept = (eand_arn(ecg, preset=quick(init_draws=n), seed=0) for n in (1, 4))
+    assert kept.init_draw == 0 and good.ep_to_data() < 0.1
+    np.testing.assert_array_equal(kept.predict()[0], good.predict()[0])
+    with pytest.raises(ValueError, match="init_draws must be"):
+        eand_arn(ecg, preset=quick(init_draws=0))

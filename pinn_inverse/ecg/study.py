@@ -75,9 +75,10 @@ def loss_summary(problem, prefix):
     too, and ``<prefix>_finite`` is 0 (1 when every term is finite), so a mean over seeds
     says how many it left out.
     """
+    from .eand_arn.problem import weighted_ep  # imports DeepXDE: after the backend is chosen
+
     terms = problem.loss_terms()
-    weights = problem.trainer.loss_weights
-    ep = sum(weights[name] * value for name, value in terms.items() if name != "data")
+    ep = weighted_ep(terms, problem.trainer.loss_weights)
     out = {f"{prefix}_{name}": value for name, value in terms.items()}
     out[f"{prefix}_ep"] = ep
     finite = all(math.isfinite(value) for value in out.values())
@@ -108,6 +109,7 @@ def run(
     learning_rate=None,
     slices=None,
     r_v=None,
+    init_draws=None,
     frames=None,
     backend=None,
     quick=False,
@@ -148,6 +150,8 @@ def run(
         Centre frames per Adam step (the preset's ``n_slices``).
     r_v : {"eq7", "cleared"}, optional
         The form of eq. (7) in the EP loss (the preset's ``r_v``; :func:`~.eand_arn.residuals`).
+    init_draws : int, optional
+        Weight draws of the initialisation screening (the preset's ``init_draws``; 1: none).
     frames : int, optional
         Frames of the 60-unit beat (default 661, the paper's; quick 61).
     backend : {"tensorflow", "pytorch"}, optional
@@ -163,7 +167,8 @@ def run(
         ``r_v``, and ``r_b`` for AD), ``init_ep`` and ``final_ep`` (λ L_EP), each ``None``
         where it overflowed, ``init_finite`` and ``final_finite`` (:func:`loss_summary`),
         ``bad_init`` (1 if ``init_ep > init_data`` or ``init_ep`` overflowed, see the module
-        docstring); ``wall_s`` (training),
+        docstring), of the initialisation kept, and ``init_draw``, the screening's draw that
+        was kept (0: the seed's own); ``wall_s`` (training),
         ``run_s`` (with data, baselines and scoring), ``adam_step_s``, ``lbfgs_s``,
         ``n_heart``, ``frames``.
     """
@@ -181,7 +186,12 @@ def run(
     config = parse_net(net or DEFAULTS[method][1])
     frames = (61 if quick else 661) if frames is None else check_int(frames, "frames", minimum=5)
     preset = PRESETS["default"].quick() if quick else PRESETS["default"]
-    changes = {"learning_rate": learning_rate, "n_slices": slices, "r_v": r_v}
+    changes = {
+        "learning_rate": learning_rate,
+        "n_slices": slices,
+        "r_v": r_v,
+        "init_draws": init_draws,
+    }
     preset = preset.replace(**{k: v for k, v in changes.items() if v is not None})
 
     data = benchmark_data(
@@ -198,6 +208,7 @@ def run(
     problem = build(data, derivatives=derivatives, net=config, lam=lam, preset=preset, seed=seed)
     out = loss_summary(problem, "init")
     out["bad_init"] = bad_init(out)
+    out["init_draw"] = problem.init_draw
     start = time.perf_counter()
     if preset.stages(iterations, lbfgs):
         problem.train(iterations=iterations, lbfgs=lbfgs, progress=False)
