@@ -58,6 +58,7 @@ def test_run_ecg_quick_with_eand_arn(tmp_path):
     training = report["training"]["sigma=0.01"]
     assert training["name"] == name and training["timings"]["adam_steps"] == 30
     assert set(training["final_loss_terms"]) == {"data", "r_u", "r_v"}
+    assert training["preset"]["iterations"] == 30 and training["init_draw"] >= 0
     _check_figures(out, report, 5)  # and loss curves
 
 

@@ -284,6 +284,8 @@ def run(args):
             }
             training[key] = {
                 "name": name,
+                "preset": problem.preset.asdict(),
+                "init_draw": problem.init_draw,
                 "timings": problem.timings,
                 "final_loss_terms": problem.loss_terms(),
             }

@@ -34,10 +34,14 @@ class Preset(TrainingPreset):
     n_slices: int = 8
     laplacian: str = "fdm"
     r_v: str = "eq7"
-    init_draws: int = 1
+    # initialisation screening, chosen on validation beats (pacing node 99): of seeds 100-179,
+    # 8 drew a bad initialisation; their RE 0.14-2.49 (mean 1.24) without the screening,
+    # 0.096-0.171 (mean 0.132) with it, each kept at its first or second draw
+    init_draws: int = 10
 
     def quick(self):
-        """The same recipe at test sizes: 4 slices, 30 Adam steps, no L-BFGS."""
+        """The same recipe at test sizes: 4 slices, 30 Adam steps, no L-BFGS (the same
+        screening)."""
         return self.replace(n_slices=min(self.n_slices, 4), iterations=30, lbfgs=0)
 
 
