@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 BACKENDS ?= tensorflow pytorch
+# test files spread over one pytest-xdist worker per core (a file's tests share a worker, so
+# its module fixtures are built once); TEST_WORKERS=0 runs them in this process
+TEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 
 .PHONY: demo test lint docs bench clean
@@ -36,7 +39,8 @@ test: lint docs
 		if [ $$first = 1 ]; then select=""; what="every test"; \
 		else select="-m network"; what="the network tests"; fi; \
 		echo "=== pytest on the $$backend backend: $$what ==="; \
-		DDE_BACKEND=$$backend $(BIN)/python -m pytest $$select $(PYTEST_ARGS) || exit 1; \
+		DDE_BACKEND=$$backend $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile \
+			$$select $(PYTEST_ARGS) || exit 1; \
 		first=0; \
 	done
 

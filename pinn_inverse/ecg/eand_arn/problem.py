@@ -117,7 +117,10 @@ def eand_arn(data, derivatives="nd", net="NN6", lam=0.1, preset="default", seed=
     2.4-1.6·10⁷ (all but one above 60), or overflows single precision. Measured on the
     default geometry at σ = 0.01, 30 seeds, STND
     (``benchmarks/ecg_eand_arn.py --experiment init``): λ L_EP > L_D for 23 (NN1), 23 (NN2),
-    16 (NN3), 8 (NN4), 17 (NN5) and 6 (NN6) of them. ``preset.r_v = "cleared"`` removes the
+    16 (NN3), 8 (NN4), 17 (NN5) and 6 (NN6) of them. The default preset screens the
+    initialisation instead of keeping a bad one: ``preset.init_draws`` (10) weight draws, the
+    first from ``seed``, until λ L_EP ≤ L_D (``EANDARN.init_draw`` is the draw kept;
+    ``init_draws=1`` keeps the seed's whatever it is). ``preset.r_v = "cleared"`` removes the
     pole (:func:`~.physics.residuals`).
 
     Returns
