@@ -225,20 +225,28 @@ def tables(folder, experiment):
 
 
 def per_seed(rows, records, name):
-    """Markdown: each seed's RE per setting (* where the initialisation was bad: λ L_EP > L_D
-    before training) and the seeds that failed, with their error."""
-    lines = ["| setting | RE per seed (* bad initialisation) | failed |", "|---|---|---|"]
+    """Markdown: each seed's RE per setting (* where the initialisation trained from was bad:
+    λ L_EP > L_D before training; ^k where the screening kept draw k, not the seed's own) and
+    the seeds that failed, with their error."""
+    lines = [
+        "| setting | RE per seed (* bad initialisation, ^k screened: draw k kept) | failed |",
+        "|---|---|---|",
+    ]
     for row in rows:
         runs = [r for r in records if r["settings"] == row["settings"]]
         runs.sort(key=lambda r: r["seed"])
         ok = [r for r in runs if r["status"] == "ok"]
         values = ", ".join(
-            f"{r['seed']}: {r['metrics']['re']:.3f}{'*' if r['metrics'].get('bad_init') else ''}"
-            for r in ok
+            f"{r['seed']}: {r['metrics']['re']:.3f}{_marks(r['metrics'])}" for r in ok
         )
         failed = "; ".join(f"{r['seed']}: {r['error']}" for r in runs if r["status"] != "ok")
         lines.append(f"| {name(row['settings'])} | {values} | {failed or '—'} |")
     return "\n".join(lines)
+
+
+def _marks(metrics):
+    draw = metrics.get("init_draw")  # absent in records from before the screening
+    return ("*" if metrics.get("bad_init") else "") + (f"^{draw:.0f}" if draw else "")
 
 
 def main(argv=None):
