@@ -7,8 +7,10 @@ BIN := $(VENV)/bin
 TORCH ?= torch==2.13.0
 TORCH_INDEX ?=
 BACKENDS ?= tensorflow pytorch
-# test files spread over one pytest-xdist worker per core (a file's tests share a worker, so
-# its module fixtures are built once); TEST_WORKERS=0 runs them in this process
+# on the first backend the test files spread over one pytest-xdist worker per core (a file's
+# tests share a worker, so its module fixtures are built once); TEST_WORKERS=0 runs them in
+# this process. The other backends' network tests run in this process: PyTorch's OpenMP
+# threads in two workers and a notebook kernel made them over ten times slower
 TEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 
@@ -36,11 +38,10 @@ docs: $(BIN)/.installed
 # build a network or use backend tensors): the rest do not depend on the backend.
 test: lint docs
 	@first=1; for backend in $(BACKENDS); do \
-		if [ $$first = 1 ]; then select=""; what="every test"; \
+		if [ $$first = 1 ]; then select="-n $(TEST_WORKERS) --dist loadfile"; what="every test"; \
 		else select="-m network"; what="the network tests"; fi; \
 		echo "=== pytest on the $$backend backend: $$what ==="; \
-		DDE_BACKEND=$$backend $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile \
-			$$select $(PYTEST_ARGS) || exit 1; \
+		DDE_BACKEND=$$backend $(BIN)/python -m pytest $$select $(PYTEST_ARGS) || exit 1; \
 		first=0; \
 	done
 
