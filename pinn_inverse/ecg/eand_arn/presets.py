@@ -20,9 +20,9 @@ class Preset(TrainingPreset):
     them by name. ``r_v`` is the form of eq. (7): ``"eq7"`` as printed, or ``"cleared"``
     (ξ's pole at u = −μ₂ cleared, :func:`~.physics.residuals`). ``init_draws`` screens the
     initialisation: up to that many weight draws (the first from the seed, draw k from
-    ``(seed, k)``) until one has λ L_EP ≤ L_D before training (not the paper's bad
-    initialisation, Sec. IV-B), else the one with the smallest λ L_EP / L_D; 1 keeps the
-    seed's draw whatever it is.
+    ``(seed, k)``) until one has λ L_EP ≤ L_D before training (one that is not a bad
+    initialisation in the paper's sense, Sec. IV-B), else the one with the smallest
+    λ L_EP / L_D; 1 keeps the seed's draw whatever it is.
     """
 
     # three equal stages of Adam at 3e-3, 1e-3, 3e-4: chosen on validation beats (pacing node

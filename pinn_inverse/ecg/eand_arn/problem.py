@@ -176,6 +176,7 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
             f"preset weights for unknown loss terms {sorted(unknown)}; {derivatives!r} has {names}"
         )
     weights = [preset.weights.get(n, 1.0 if n == "data" else lam) for n in names]
+    fingerprint = _fingerprint(ecg, derivatives, net, lam, preset, seed, name)  # every draw's
     # initialisation screening: draw k's weights come from (seed, k), draw 0's from seed alone;
     # the first draw whose λ L_EP ≤ L_D is kept, else the one with the smallest λ L_EP / L_D
     tried = []
@@ -186,7 +187,7 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
             names,
             weights,
             resampler=data,
-            fingerprint=_fingerprint(ecg, derivatives, net, lam, preset, seed, name),
+            fingerprint=fingerprint,
             name="EAND-ARN" if name == "eand_arn" else "EP-DL",
         )
         trainer.compile(preset.first_stage())  # compiled, as DeepXDE users expect
