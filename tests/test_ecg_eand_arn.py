@@ -507,3 +507,32 @@ def test_the_initialisation_screening_redraws_only_a_bad_initialisation(ecg):
     np.testing.assert_array_equal(kept.predict()[0], good.predict()[0])
     with pytest.raises(ValueError, match="init_draws must be"):
         eand_arn(ecg, preset=quick(init_draws=0))
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("derivatives", ["nd", "nd_space"])
+def test_eigenfunction_inputs_replace_the_positions(ecg, derivatives):
+    from pinn_inverse.ecg.eand_arn import eand_arn
+    from pinn_inverse.operators import laplacian_eigenfunctions
+
+    heart = ecg.geometry.heart
+    problem = eand_arn(ecg, derivatives, preset=quick(eigenfunctions=6, **TRAINING))
+    x, n = problem.data.test_x, heart.n_nodes
+    assert x.shape == (n * len(ecg.t), 7)
+    phi = laplacian_eigenfunctions(heart.vertices, heart.faces, 6)[1]
+    np.testing.assert_allclose(x[n : 2 * n, :6], phi, atol=1e-6)  # every frame: φ, then t
+    np.testing.assert_allclose(x[n : 2 * n, 6], problem.data.input_times[1])
+    before = problem.loss_terms()
+    problem.train(progress=False)
+    after = problem.loss_terms()
+    weighted = [sum(t[k] * (1 if k == "data" else 0.1) for k in t) for t in (before, after)]
+    assert weighted[1] < 0.5 * weighted[0], (before, after)
+
+
+def test_eigenfunction_inputs_are_refused_with_ad(ecg):
+    from pinn_inverse.ecg.eand_arn import ep_dl
+
+    with pytest.raises(ValueError, match="AD differentiates the network in x, y, z"):
+        ep_dl(ecg, preset=quick(eigenfunctions=6))
+    with pytest.raises(ValueError, match="eigenfunctions must be"):
+        ep_dl(ecg, derivatives="nd", preset=quick(eigenfunctions=-1))

@@ -6,7 +6,12 @@ import scipy.linalg
 import trimesh
 from scipy.spatial import Delaunay
 
-from pinn_inverse.operators import mesh_edges, mesh_laplacian, temporal_derivative
+from pinn_inverse.operators import (
+    laplacian_eigenfunctions,
+    mesh_edges,
+    mesh_laplacian,
+    temporal_derivative,
+)
 
 RADIUS = 2.0
 
@@ -90,6 +95,62 @@ def test_cotangent_harmonics_converge_pointwise():
     # first order in h: each refinement halves the error
     assert np.all(errors[1:] / errors[:-1] < 0.6), errors
     assert np.all(errors[-1] < 0.012), errors
+
+
+def test_eigenfunctions_are_the_spherical_harmonics_on_a_sphere():
+    # −Δ_S Y_lm = l(l + 1)/R² Y_lm: degree 1 three times, degree 2 five times; the degree-1
+    # eigenspace is spanned by x, y, z
+    v, f = icosphere(3)
+    values, phi = laplacian_eigenfunctions(v, f, 8)
+    exact = np.array([2.0] * 3 + [6.0] * 5) / RADIUS**2
+    np.testing.assert_allclose(values, exact, rtol=0.01)
+    coefficients = np.linalg.lstsq(phi[:, :3], v, rcond=None)[0]
+    assert np.linalg.norm(phi[:, :3] @ coefficients - v) < 1e-3 * np.linalg.norm(v)
+    # A-orthogonal, each with an area-weighted mean square of 1; none is the constant
+    area = np.bincount(f.ravel(), weights=np.repeat(trimesh.Trimesh(v, f).area_faces / 3, 3))
+    gram = phi.T @ (area[:, None] * phi) / area.sum()
+    np.testing.assert_allclose(gram, np.eye(8), atol=1e-8)
+    assert np.abs(phi.mean(axis=0)).max() < 0.05
+
+
+def test_eigenvalues_converge_at_second_order_on_an_ellipsoid():
+    # no closed form: the first eigenvalues' change under each split falls about 4× (P1
+    # elements, second order in the edge length)
+    values = []
+    for subdivisions in (1, 2, 3, 4):
+        v, f = icosphere(subdivisions)
+        values.append(laplacian_eigenfunctions(v * [1.0, 0.7, 0.4], f, 4)[0])
+    changes = np.abs(np.diff(values, axis=0)).max(axis=1)
+    rates = changes[:-1] / changes[1:]
+    assert np.all((rates > 3.0) & (rates < 5.5)), rates
+
+
+def test_eigenfunctions_separate_the_two_sides_of_a_thin_wall():
+    # a flat closed box, 2 × 2 × 0.1: the centres of its top and bottom faces are 0.1 apart in
+    # space but about 2 along the surface. Its slow modes are those of two squares glued at
+    # their rims: even in z (Neumann modes, λ = π²/4 twice, then π²/2) and odd in z (the
+    # Dirichlet mode, λ = π²/2, largest at the centre): the first six eigenfunctions hold
+    # both, and put the two centres far apart while a point 0.1 away on the same face stays
+    # close
+    mesh = trimesh.creation.box(extents=[2.0, 2.0, 0.1])
+    mesh = mesh.subdivide().subdivide().subdivide().subdivide()
+    v, f = np.asarray(mesh.vertices), np.asarray(mesh.faces)
+    phi = laplacian_eigenfunctions(v, f, 6)[1]
+
+    def at(point):
+        return phi[np.linalg.norm(v - point, axis=1).argmin()]
+
+    top, bottom, beside = at([0, 0, 0.05]), at([0, 0, -0.05]), at([0.1, 0, 0.05])
+    across, along = np.linalg.norm(top - bottom), np.linalg.norm(top - beside)
+    assert across > 2.0 and across > 10 * along, (across, along)  # in space: 0.1 and 0.1
+
+
+def test_eigenfunctions_reject_bad_input():
+    v, f = icosphere(1)
+    with pytest.raises(ValueError, match="more than k nodes"):
+        laplacian_eigenfunctions(v, f, len(v))
+    with pytest.raises(ValueError, match="k must be"):
+        laplacian_eigenfunctions(v, f, 0)
 
 
 def test_laplacian_rejects_bad_input():

@@ -110,6 +110,7 @@ def run(
     slices=None,
     r_v=None,
     init_draws=None,
+    eigenfunctions=None,
     frames=None,
     backend=None,
     quick=False,
@@ -152,6 +153,9 @@ def run(
         The form of eq. (7) in the EP loss (the preset's ``r_v``; :func:`~.eand_arn.residuals`).
     init_draws : int, optional
         Weight draws of the initialisation screening (the preset's ``init_draws``; 1: none).
+    eigenfunctions : int, optional
+        The network's spatial inputs: 0, the positions; k, the heart's first k Laplace-Beltrami
+        eigenfunctions (the preset's ``eigenfunctions``).
     frames : int, optional
         Frames of the 60-unit beat (default 661, the paper's; quick 61).
     backend : {"tensorflow", "pytorch"}, optional
@@ -191,6 +195,7 @@ def run(
         "n_slices": slices,
         "r_v": r_v,
         "init_draws": init_draws,
+        "eigenfunctions": eigenfunctions,
     }
     preset = preset.replace(**{k: v for k, v in changes.items() if v is not None})
 

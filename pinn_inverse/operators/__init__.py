@@ -1,7 +1,7 @@
 """Discrete differential operators shared by the problems, as ``scipy.sparse`` matrices.
 
 - :func:`mesh_laplacian` -- the Laplace-Beltrami operator on a triangle mesh (EAND-ARN eq. 15,
-  or the cotangent Laplacian);
+  or the cotangent Laplacian), and :func:`laplacian_eigenfunctions`, its eigenfunctions;
 - :func:`temporal_derivative` -- the 4th-order first-derivative stencils in time
   (EAND-ARN eqs. 17-18, boundary rows included);
 - :func:`grid_gradient`, :func:`grid_laplacian`, :func:`grid_derivative` -- finite differences
@@ -11,7 +11,7 @@
 """
 
 from .grid import grid_derivative, grid_gradient, grid_laplacian, mask_boundary
-from .mesh_laplacian import mesh_edges, mesh_laplacian
+from .mesh_laplacian import laplacian_eigenfunctions, mesh_edges, mesh_laplacian
 from .temporal import temporal_derivative
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "grid_derivative",
     "grid_gradient",
     "grid_laplacian",
+    "laplacian_eigenfunctions",
     "mask_boundary",
     "mesh_edges",
     "mesh_laplacian",

@@ -14,9 +14,10 @@ positive diagonal scaling, so their eigenvalues are real and ``≤ 0``.
 """
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 
-from ..validation import as_array, as_points, check_choice
+from ..validation import as_array, as_points, check_choice, check_int
 
 METHODS = ("fdm", "cotangent")
 
@@ -78,6 +79,14 @@ def _fdm_weights(vertices, faces):
 
 
 def _cotangent_weights(vertices, faces):
+    stiffness, node_area = cotangent_stiffness(vertices, faces)
+    return sp.diags(1.0 / node_area) @ stiffness
+
+
+def cotangent_stiffness(vertices, faces):
+    """The cotangent weights ``W`` (``W_ij = (cot α_ij + cot β_ij) / 2`` on edges, CSR) and the
+    lumped (barycentric) node areas ``A`` (m²): ``A⁻¹ (W − diag(W 1))`` is the ``"cotangent"``
+    Laplacian."""
     n = len(vertices)
     rows, cols, w = [], [], []
     for k in range(3):
@@ -98,4 +107,44 @@ def _cotangent_weights(vertices, faces):
     stiffness = sp.csr_matrix(
         (np.concatenate(w), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
     )
-    return sp.diags(1.0 / node_area) @ stiffness
+    return stiffness, node_area
+
+
+def laplacian_eigenfunctions(vertices, faces, k):
+    """The first ``k`` non-constant eigenfunctions of the Laplace-Beltrami operator.
+
+    The generalised eigenproblem ``K φ = λ A φ`` of the cotangent stiffness
+    ``K = diag(W 1) − W`` and the lumped node areas ``A`` (:func:`cotangent_stiffness`;
+    −Δφ = λφ weakly, with natural boundary conditions on an open surface), solved densely.
+    They are coordinates intrinsic to the surface: two nodes close in space but far apart
+    along it (the two sides of a ventricular wall) get different values, which positions do
+    not give them. Δ-PINNs (Sahli Costabal, Pezzuto & Perdikaris 2024) feed them to a network
+    in place of the positions for that reason.
+
+    Parameters
+    ----------
+    vertices : array_like, shape (n, 3)
+    faces : array_like of int, shape (m, 3)
+    k : int
+        How many, 1 ≤ k < n.
+
+    Returns
+    -------
+    eigenvalues : ndarray, shape (k,)
+        λ₁ ≤ … ≤ λ_k (1/m²), the first (constant, λ₀ = 0) eigenfunction left out.
+    eigenfunctions : ndarray, shape (n, k)
+        Each scaled to ``φᵀ A φ = Σ A`` (an area-weighted root mean square of 1), its sign
+        set so that its largest-magnitude entry is positive.
+    """
+    vertices = as_points(vertices, "vertices")
+    faces = as_array(faces, "faces", shape=(None, 3), dtype=np.int64)
+    n = len(vertices)
+    check_int(k, "k", minimum=1)
+    if k >= n:
+        raise ValueError(f"k = {k} eigenfunctions need a mesh of more than k nodes, got {n}")
+    W, A = cotangent_stiffness(vertices, faces)
+    K = (sp.diags(np.asarray(W.sum(axis=1)).ravel()) - W).toarray()
+    values, vectors = scipy.linalg.eigh(K, np.diag(A), subset_by_index=[1, k])
+    vectors *= np.sqrt(A.sum())  # eigh gives φᵀ A φ = 1
+    largest = vectors[np.abs(vectors).argmax(axis=0), np.arange(k)]
+    return values, vectors * np.sign(largest)

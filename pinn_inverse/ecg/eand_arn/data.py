@@ -33,7 +33,8 @@ class Batch:
     Attributes
     ----------
     inputs, outputs : tensor
-        Network inputs ``(N n_columns, 4)`` and outputs ``(N n_columns, 2)``.
+        Network inputs ``(N n_columns, d + 1)`` (the nodes' d coordinates and t) and outputs
+        ``(N n_columns, 2)``.
     u, v : tensor, shape (N, n_columns)
         The outputs by node (rows) and column (frames, the centres first).
     n_centres : int
@@ -60,8 +61,9 @@ class MeshTimeData(dde.data.Data):
 
     Parameters
     ----------
-    nodes : array_like, shape (N, 3)
-        The network's spatial inputs at the nodes (nondimensional).
+    nodes : array_like, shape (N, d)
+        The network's spatial inputs at the nodes (nondimensional; the positions, d = 3, or
+        other coordinates of the nodes).
     times : array_like, shape (F,)
         Frame times, equally spaced (model time units), F ≥ 5.
     observations : array_like, shape (M, F)
@@ -86,7 +88,7 @@ class MeshTimeData(dde.data.Data):
 
     def __init__(self, nodes, times, observations, forward, pde, n_slices, seed=0, period=1,
                  stencil=True, input_times=None):  # fmt: skip
-        nodes = as_array(nodes, "nodes", shape=(None, 3))
+        nodes = as_array(nodes, "nodes", ndim=2)
         times = as_array(times, "times", ndim=1)
         observations = as_array(observations, "observations", ndim=2)
         n_frames = check_int(len(times), "number of frames", minimum=5)
@@ -125,7 +127,8 @@ class MeshTimeData(dde.data.Data):
     # --- batches ---------------------------------------------------------------------------
 
     def inputs(self, frames):
-        """Network inputs of every node at ``frames``, frame by frame: ``(N len(frames), 4)``."""
+        """Network inputs of every node at ``frames``, frame by frame, shape
+        ``(N len(frames), d + 1)``."""
         t = np.repeat(self.input_times[frames], self.n_nodes)[:, None]
         return np.hstack([np.tile(self.nodes, (len(frames), 1)), t])
 

@@ -22,7 +22,10 @@ class Preset(TrainingPreset):
     initialisation: up to that many weight draws (the first from the seed, draw k from
     ``(seed, k)``) until one has λ L_EP ≤ L_D before training (one that is not a bad
     initialisation in the paper's sense, Sec. IV-B), else the one with the smallest
-    λ L_EP / L_D; 1 keeps the seed's draw whatever it is.
+    λ L_EP / L_D; 1 keeps the seed's draw whatever it is. ``eigenfunctions`` is the
+    network's spatial input: 0, the node positions (the paper's); k > 0, the heart's first k
+    Laplace-Beltrami eigenfunctions instead
+    (:func:`~pinn_inverse.operators.laplacian_eigenfunctions`; the ND schemes only).
     """
 
     # three equal stages of Adam at 3e-3, 1e-3, 3e-4: chosen on validation beats (pacing node
@@ -38,6 +41,7 @@ class Preset(TrainingPreset):
     # 8 drew a bad initialisation; their RE 0.14-2.49 (mean 1.24) without the screening,
     # 0.096-0.171 (mean 0.132) with it, each kept at its first or second draw
     init_draws: int = 10
+    eigenfunctions: int = 0
 
     def quick(self):
         """The same recipe at test sizes: 4 slices, 30 Adam steps, no L-BFGS (the same

@@ -5,7 +5,7 @@ import numpy as np
 
 from ... import backend, metrics
 from ...nets import TABLE_I, NetConfig, build_net
-from ...operators import MatrixOperator, mesh_laplacian
+from ...operators import MatrixOperator, laplacian_eigenfunctions, mesh_laplacian
 from ...operators.mesh_laplacian import METHODS
 from ...training import Problem, Scales, Trainer, data_hash
 from ...validation import as_array, check_choice, check_int
@@ -157,8 +157,12 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
         laplacian = MatrixOperator(mesh_laplacian(heart.vertices, heart.faces, preset.laplacian))
         scheme = SCHEMES[derivatives](D_DEFAULT, scales, laplacian, preset.r_v)
 
+    if preset.eigenfunctions:  # intrinsic coordinates (Preset.eigenfunctions)
+        nodes = laplacian_eigenfunctions(heart.vertices, heart.faces, preset.eigenfunctions)[1]
+    else:
+        nodes = (heart.vertices - centre) / length
     data = MeshTimeData(
-        (heart.vertices - centre) / length,
+        nodes,
         t,
         np.asarray(ecg.y) / potential,
         MatrixOperator(np.asarray(ecg.R) / potential),
@@ -181,7 +185,7 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
     # the first draw whose λ L_EP ≤ L_D is kept, else the one with the smallest λ L_EP / L_D
     tried = []
     for draw in range(preset.init_draws):
-        network = build_net(net, 4, 2, seed=seed if draw == 0 else [seed, draw])
+        network = build_net(net, nodes.shape[1] + 1, 2, seed=seed if draw == 0 else [seed, draw])
         trainer = Trainer(
             dde.Model(data, network),
             names,
@@ -228,6 +232,11 @@ def _check(ecg, derivatives, net, lam, preset, seed):
     check_choice(preset.laplacian, "laplacian", METHODS)
     check_choice(preset.r_v, "r_v", R_V_FORMS)
     check_int(preset.init_draws, "preset.init_draws", minimum=1)
+    if check_int(preset.eigenfunctions, "preset.eigenfunctions", minimum=0) and derivatives == "ad":
+        raise ValueError(
+            "preset.eigenfunctions > 0 replaces the positions by eigenfunctions, but AD "
+            "differentiates the network in x, y, z: use derivatives 'nd' or 'nd_space' with it"
+        )
     if isinstance(net, str):
         check_choice(net, "net", TABLE_I)
     elif not isinstance(net, NetConfig):
