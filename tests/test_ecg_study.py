@@ -34,8 +34,10 @@ def test_nets_by_name():
 
     assert parse_net("NN4") == TABLE_I["NN4"]
     assert parse_net("FNN10x5") == NetConfig(layers=10, neurons=5, blocks=0)
-    for bad in ("NN7", "FNN10", "fnn10x5", 6):
-        with pytest.raises(ValueError, match="NN1, NN2.*FNN<layers>x<neurons>"):
+    assert parse_net("ARN10x15") == TABLE_I["NN6"]
+    assert parse_net("ARN7x30") == NetConfig(layers=7, neurons=30, blocks=2)
+    for bad in ("NN7", "FNN10", "fnn10x5", "ARN9x15", "ARN1x15", 6):
+        with pytest.raises(ValueError, match="NN1, NN2.*FNN<layers>x<neurons>.*ARN"):
             parse_net(bad)
 
 

@@ -101,8 +101,8 @@ def add_arguments(parser):
         "--net",
         type=_net,
         default=None,
-        help="NN1..NN6 (Table I) or FNN<layers>x<neurons> (default: NN6 for eand-arn, "
-        "FNN10x10 for ep-dl)",
+        help="NN1..NN6 (Table I), FNN<layers>x<neurons> or ARN<layers>x<neurons> (adaptive "
+        "blocks, layers = 3 blocks + 1; default: NN6 for eand-arn, FNN10x10 for ep-dl)",
     )
 
 

@@ -35,23 +35,28 @@ METHODS = ("eand-arn", "ep-dl")
 # EP-DL_AD comparison (AD, 10 feed-forward layers of 10; problem.EP_DL_NET)
 DEFAULTS = {"eand-arn": ("nd", "NN6"), "ep-dl": ("ad", "FNN10x10")}
 GEOMETRIES = ("default", "ecgsim")
-FNN = regex.compile(r"FNN(\d+)x(\d+)")
+NAMED = regex.compile(r"(FNN|ARN)(\d+)x(\d+)")
 
 
 def parse_net(net):
-    """A Table I name (``"NN1"``-``"NN6"``) or ``"FNN<layers>x<neurons>"`` (a feed-forward
-    net, e.g. ``"FNN10x10"``, EP-DL's) as a :class:`~pinn_inverse.nets.NetConfig`."""
+    """A Table I name (``"NN1"``-``"NN6"``), ``"FNN<layers>x<neurons>"`` (a feed-forward net,
+    e.g. ``"FNN10x10"``, EP-DL's) or ``"ARN<layers>x<neurons>"`` (adaptive residual blocks as
+    in NN2, NN4, NN6: ``layers = 3 blocks + 1``, e.g. ``"ARN10x30"``, NN6 twice as wide) as a
+    :class:`~pinn_inverse.nets.NetConfig`."""
     from ..nets import TABLE_I, NetConfig  # imports DeepXDE: after the backend is chosen
 
     if isinstance(net, str) and net in TABLE_I:
         return TABLE_I[net]
-    match = FNN.fullmatch(net) if isinstance(net, str) else None
-    if match is None:
+    match = NAMED.fullmatch(net) if isinstance(net, str) else None
+    if match is None or (match[1] == "ARN" and (int(match[2]) < 4 or (int(match[2]) - 1) % 3)):
         raise ValueError(
-            f"net must be one of {', '.join(TABLE_I)} or FNN<layers>x<neurons> (e.g. FNN10x10), "
+            f"net must be one of {', '.join(TABLE_I)}, FNN<layers>x<neurons> (e.g. FNN10x10) "
+            f"or ARN<layers>x<neurons> with layers = 3 blocks + 1, blocks ≥ 1 (e.g. ARN10x30), "
             f"got {net!r}"
         )
-    return NetConfig(layers=int(match[1]), neurons=int(match[2]))
+    layers, neurons = int(match[2]), int(match[3])
+    blocks = (layers - 1) // 3 if match[1] == "ARN" else 0
+    return NetConfig(layers=layers, neurons=neurons, blocks=blocks)
 
 
 def geometry_of(name, quick=False):
@@ -126,7 +131,8 @@ def run(
         The EP loss's derivative scheme; default ``"nd"`` (STND) for EAND-ARN, ``"ad"`` for
         EP-DL.
     net : str, optional
-        ``"NN1"``-``"NN6"`` (Table I) or ``"FNN<layers>x<neurons>"``; default ``"NN6"`` for
+        ``"NN1"``-``"NN6"`` (Table I), ``"FNN<layers>x<neurons>"`` or
+        ``"ARN<layers>x<neurons>"`` (:func:`parse_net`); default ``"NN6"`` for
         EAND-ARN, ``"FNN10x10"`` for EP-DL.
     lam : float
         λ of eq. (4).
