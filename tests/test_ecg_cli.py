@@ -105,6 +105,10 @@ def test_a_users_geometry_needs_both_files(tmp_path, capsys, spheres):
     assert "--unit is the length unit" in _fails(capsys, tmp_path, "--unit", "0.001")
     err = _fails(capsys, tmp_path, "--forward-subdivisions", "-1")
     assert "must be an integer >= 0, got '-1'" in err
+    err = _fails(capsys, tmp_path, "--method", "ep-dl", "--eigenfunctions", "4")
+    assert "give --derivatives nd or nd_space with it" in err
+    err = _fails(capsys, tmp_path, "--method", "none", "--eigenfunctions", "4")
+    assert "--eigenfunctions choose the network" in err
 
 
 def test_unreadable_files_are_refused(tmp_path, capsys, spheres):

@@ -41,7 +41,10 @@ def test_run_ecg_quick(tmp_path):
 def test_run_ecg_quick_with_eand_arn(tmp_path):
     out = tmp_path / "out"
     argv = ["run", "ecg", "--quick", "--frames", "21", "--noise", "0.01", "--out", str(out)]
-    assert main([*argv, "--derivatives", "nd", "--net", "NN2"]) in (0, None)
+    assert main([*argv, "--derivatives", "nd", "--net", "NN2", "--eigenfunctions", "5"]) in (
+        0,
+        None,
+    )
     report = json.loads((out / "report.json").read_text())
     assert report["config"]["sigmas"] == [0.01]  # --noise, as --sigma
     assert report["config"]["method"] == {
@@ -49,6 +52,7 @@ def test_run_ecg_quick_with_eand_arn(tmp_path):
         "derivatives": "nd",
         "net": "NN2",
         "lam": 0.1,
+        "eigenfunctions": 5,
     }
     scores = report["metrics"]["sigma=0.01"]
     name = "EAND-ARN (nd, NN2)"
@@ -59,6 +63,7 @@ def test_run_ecg_quick_with_eand_arn(tmp_path):
     assert training["name"] == name and training["timings"]["adam_steps"] == 30
     assert set(training["final_loss_terms"]) == {"data", "r_u", "r_v"}
     assert training["preset"]["iterations"] == 30 and training["init_draw"] >= 0
+    assert training["preset"]["eigenfunctions"] == 5
     _check_figures(out, report, 5)  # and loss curves
 
 

@@ -1,8 +1,8 @@
 """ECG: Aliev-Panfilov heart truth, BEM torso maps with noise, EAND-ARN beside Tikhonov and STRE.
 
 ``pinn-inverse run ecg [--quick] [--method eand-arn|ep-dl|none] [--derivatives ad|nd_space|nd]
-[--net NN1..NN6] [--noise σ ...] [--geometry default|ecgsim | --heart FILE --torso FILE]
-[--forward-subdivisions K]``
+[--net NN1..NN6] [--eigenfunctions K] [--noise σ ...]
+[--geometry default|ecgsim | --heart FILE --torso FILE] [--forward-subdivisions K]``
 simulates one beat paced at the apex (the lowest heart node) on the heart, maps it to the
 torso with the BEM transfer matrix, adds noise at each level, reconstructs the heart
 potentials with every baseline and with the chosen network method (trained on the same data)
@@ -103,6 +103,14 @@ def add_arguments(parser):
         default=None,
         help="NN1..NN6 (Table I), FNN<layers>x<neurons> or ARN<layers>x<neurons> (adaptive "
         "blocks, layers = 3 blocks + 1; default: NN6 for eand-arn, FNN10x10 for ep-dl)",
+    )
+    parser.add_argument(
+        "--eigenfunctions",
+        type=_count,
+        default=0,
+        help="the network's spatial inputs: 0, the node positions (the paper's, the "
+        "default); K, the heart's first K Laplace-Beltrami eigenfunctions (nd and nd_space "
+        "derivatives only)",
     )
 
 
@@ -225,8 +233,16 @@ def run(args):
     sigmas = args.sigma or ([0.05] if args.quick else list(NOISE_LEVELS))
     frames = args.frames or (221 if args.quick else 661)
     method = args.method
-    if method == "none" and (args.derivatives or args.net):
-        args.fail("--derivatives and --net choose the network: give --method eand-arn|ep-dl")
+    if method == "none" and (args.derivatives or args.net or args.eigenfunctions):
+        args.fail(
+            "--derivatives, --net and --eigenfunctions choose the network: give --method "
+            "eand-arn|ep-dl"
+        )
+    if args.eigenfunctions and (args.derivatives or DEFAULTS.get(method, ("",))[0]) == "ad":
+        args.fail(
+            "--eigenfunctions replaces the positions the AD derivatives differentiate in: give "
+            "--derivatives nd or nd_space with it"
+        )
     try:
         geometry, geometry_name = _geometry(args)
     except ValueError as err:
@@ -249,6 +265,7 @@ def run(args):
             "derivatives": args.derivatives or derivatives,
             "net": args.net or net,
             "lam": 0.1,
+            "eigenfunctions": args.eigenfunctions,
         }
     metrics, figures, lambdas, training = {}, [], {}, {}
     for sigma in sigmas:
@@ -303,6 +320,7 @@ def _train(data, method, args):
 
     start = time.perf_counter()
     preset = PRESETS["default"].quick() if args.quick else PRESETS["default"]
+    preset = preset.replace(eigenfunctions=method["eigenfunctions"])
     build = eand_arn if method["name"] == "eand-arn" else ep_dl
     problem = build(
         data,
