@@ -176,6 +176,38 @@ def test_a_killed_sweep_resumes_without_lost_or_repeated_cells(tmp_path, sig):
     assert sorted(json.loads(t)["seed"] for t in final.values()) == list(range(12))
 
 
+def test_a_terminated_driver_takes_its_workers_with_it(tmp_path):
+    # `kill PID` of the driver alone (SIGTERM): its running workers must not outlive it
+    spec = {**QUADRATIC, "grid": {"a": [1.0], "delay": [2.0]}, "seeds": list(range(4))}
+    path, out = _write_spec(tmp_path / "slow.json", spec), tmp_path / "out"
+    proc = _cli(path, "--out", out, "--workers", "2", start_new_session=True)
+    group = proc.pid  # the driver and its workers
+    deadline = time.monotonic() + 60
+    while len(_members(group)) < 3:  # the driver, and both workers started
+        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGTERM)
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 10
+    while _members(group) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _members(group), "workers outlived the driver"
+    assert proc.returncode == 128 + signal.SIGTERM
+
+
+def _members(group):
+    """The live processes of a process group (zombies aside), by /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
 def test_random_draws_are_seeded_bounded_and_crossed_with_the_grid():
     random = {
         "n": 5,

@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import os
 import signal
+import threading
 from multiprocessing.connection import wait
 from pathlib import Path
 
@@ -36,13 +37,18 @@ def run_local(cells, folder, started, finished, workers=None, address=None):
 
     Every cell runs in a process of its own, spawned, not forked (a forked TensorFlow or
     PyTorch runtime can hang). A worker that dies before it sends its record (killed, out
-    of memory) fails its own cell, and the others go on. When the driver stops (Ctrl-C, an
-    error), the workers still running are terminated and waited for, so nothing outlives
-    the command and no record is half written: records are written by the driver only.
+    of memory) fails its own cell, and the others go on. When the driver stops (Ctrl-C,
+    ``kill``'s SIGTERM, an error), the workers still running are terminated and waited for,
+    so nothing outlives the command and no record is half written: records are written by
+    the driver only. (SIGKILL gives the driver no chance to: kill the process group then.)
     """
     workers = workers or len(os.sched_getaffinity(0))
     queue, running = list(reversed(cells)), {}
     context = multiprocessing.get_context("spawn")
+    # SIGTERM's default ends the driver at once, leaving its workers running: stop as on an
+    # error instead (exit status 128 + 15, as the default gives)
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main else None
     try:
         while queue or running:
             while queue and len(running) < workers:
@@ -72,6 +78,12 @@ def run_local(cells, folder, started, finished, workers=None, address=None):
             process.terminate()
         for process, _ in running.values():
             process.join()
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 def import_ray():
