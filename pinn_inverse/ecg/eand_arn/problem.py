@@ -105,7 +105,10 @@ def eand_arn(data, derivatives="nd", net="NN6", lam=0.1, preset="default", seed=
 
     Scaling
     -------
-    Positions are centred on the heart and divided by its radius ``L`` and times mapped to
+    Positions are centred on the heart and divided by its radius ``L`` (or, with
+    ``preset.eigenfunctions = k``, replaced by the heart's first k Laplace-Beltrami
+    eigenfunctions, each of RMS 1: coordinates along the surface, for hearts whose walls put
+    nodes close in space that a wave reaches far apart in time) and times mapped to
     [−1, 1] (``scales.time`` is half the duration); the network outputs u and v in the
     simulator's units. The data loss is divided by the mean square of ``y`` (a relative
     misfit, 1 for û = 0) and the residuals are in model time units. At initialisation the data
