@@ -151,6 +151,8 @@ def test_eigenfunctions_reject_bad_input():
         laplacian_eigenfunctions(v, f, len(v))
     with pytest.raises(ValueError, match="k must be"):
         laplacian_eigenfunctions(v, f, 0)
+    with pytest.raises(ValueError, match="0-based indices"):
+        laplacian_eigenfunctions(v, f + 1, 3)
 
 
 def test_laplacian_rejects_bad_input():

@@ -48,19 +48,25 @@ def mesh_laplacian(vertices, faces, method="fdm"):
         ``L`` with ``L @ u`` the surface Laplacian of ``u`` at the nodes (1/m² times the unit
         of ``u``).
     """
-    vertices = as_points(vertices, "vertices")
-    faces = as_array(faces, "faces", shape=(None, 3), dtype=np.int64)
+    vertices, faces = _mesh(vertices, faces)
     check_choice(method, "method", METHODS)
-    if faces.size and (faces.min() < 0 or faces.max() >= len(vertices)):
-        raise ValueError(
-            f"faces index nodes {faces.min()}..{faces.max()} but there are {len(vertices)} "
-            "vertices; faces must be 0-based indices into vertices"
-        )
     if method == "fdm":
         weights = _fdm_weights(vertices, faces)
     else:
         weights = _cotangent_weights(vertices, faces)
     return (weights - sp.diags(np.asarray(weights.sum(axis=1)).ravel())).tocsr()
+
+
+def _mesh(vertices, faces):
+    """Checked vertices (n, 3) and 0-based faces (m, 3) into them."""
+    vertices = as_points(vertices, "vertices")
+    faces = as_array(faces, "faces", shape=(None, 3), dtype=np.int64)
+    if faces.size and (faces.min() < 0 or faces.max() >= len(vertices)):
+        raise ValueError(
+            f"faces index nodes {faces.min()}..{faces.max()} but there are {len(vertices)} "
+            "vertices; faces must be 0-based indices into vertices"
+        )
+    return vertices, faces
 
 
 def _fdm_weights(vertices, faces):
@@ -136,8 +142,7 @@ def laplacian_eigenfunctions(vertices, faces, k):
         Each scaled to ``φᵀ A φ = Σ A`` (an area-weighted root mean square of 1), its sign
         set so that its largest-magnitude entry is positive.
     """
-    vertices = as_points(vertices, "vertices")
-    faces = as_array(faces, "faces", shape=(None, 3), dtype=np.int64)
+    vertices, faces = _mesh(vertices, faces)
     n = len(vertices)
     check_int(k, "k", minimum=1)
     if k >= n:
