@@ -239,6 +239,25 @@ def load_optimizer_state(optimizer, model, arrays):
         variable.assign(value)
 
 
+def network_weights(net):
+    """Copies of a DeepXDE network's parameters (and buffers), as numpy arrays, in an order
+    :func:`set_network_weights` takes back."""
+    if backend_name() == "tensorflow":
+        return [np.array(w) for w in net.get_weights()]
+    return [v.detach().cpu().numpy().copy() for v in net.state_dict().values()]
+
+
+def set_network_weights(net, arrays):
+    """Set a DeepXDE network's parameters from :func:`network_weights`'s arrays."""
+    if backend_name() == "tensorflow":
+        net.set_weights(arrays)
+        return
+    import torch
+
+    names = list(net.state_dict())
+    net.load_state_dict({n: torch.as_tensor(a) for n, a in zip(names, arrays, strict=True)})
+
+
 def set_lbfgs_iterations(maxiter):
     """``dde.optimizers.set_LBFGS_options(maxiter=maxiter)``, honoured on PyTorch too.
 

@@ -91,20 +91,27 @@ class Interrupt(dde.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+def interrupted(stages, folder, at, callbacks=lambda trainer: [], **options):
+    """A fresh problem trained on ``stages`` with checkpoints in ``folder``, interrupted after
+    step ``at`` (``callbacks(trainer)`` are run before the interruption)."""
+    trainer = poisson()
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(
+            stages,
+            checkpoint=folder,
+            progress=False,
+            callbacks=[*callbacks(trainer), Interrupt(trainer, at)],
+            **options,
+        )
+    return trainer
+
+
 @pytest.mark.network
 def test_resume_after_an_interruption_ends_where_an_uninterrupted_run_does(tmp_path):
     x = np.linspace(-1, 1, 9)[:, None]
     straight = poisson()
     straight.train(STAGES, progress=False)
-    interrupted = poisson()
-    with pytest.raises(KeyboardInterrupt):
-        interrupted.train(
-            STAGES,
-            checkpoint=tmp_path,
-            checkpoint_every=5,
-            progress=False,
-            callbacks=[Interrupt(interrupted, 13)],
-        )
+    interrupted(STAGES, tmp_path, 13, checkpoint_every=5)
     resumed = poisson()
     resumed.train(STAGES, checkpoint=tmp_path, checkpoint_every=5, progress=False)
     assert resumed.done == 25
@@ -180,3 +187,98 @@ def test_a_diverged_loss_stops_training_with_a_clear_error(tmp_path):
         trainer.train([stage], tmp_path, checkpoint_every=2, progress=False, display_every=10)
     assert trainer.done < 3 + 50  # stopped at the first loss evaluated, not run to the end
     assert read_record(tmp_path)["done"] == 3  # no checkpoint of the NaN weights
+
+
+class Kick(dde.callbacks.Callback):
+    """Multiplies the network's weights by ``factor`` after step ``at``: a planted blow-up."""
+
+    def __init__(self, trainer, at, factor=30.0):
+        super().__init__()
+        self.trainer, self.at, self.factor = trainer, at, factor
+
+    def on_epoch_end(self):
+        if self.trainer.done == self.at:
+            weights = backend.network_weights(self.model.net)
+            backend.set_network_weights(self.model.net, [w * self.factor for w in weights])
+
+
+def trained(steps):
+    """A fresh problem after ``steps`` Adam steps at 1e-2 (the guarded runs' weights then)."""
+    trainer = poisson()
+    trainer.train([Stage("adam", steps, 1e-2)], progress=False, display_every=5)
+    return trainer
+
+
+# at this rate the loss falls at each evaluation (steps 0, 5, 10): the lowest before the kick
+# is step 10's
+GUARDED = [Stage("adam", 30, 1e-2, rollback=10.0)]
+X = np.linspace(-1, 1, 9)[:, None]
+
+
+@pytest.mark.network
+def test_a_loss_spike_rolls_back_to_the_lowest_weights_and_ends_the_stage():
+    unguarded = poisson()
+    unguarded.train(
+        [Stage("adam", 30, 1e-2)], progress=False, display_every=5, callbacks=[Kick(unguarded, 12)]
+    )
+    before = trained(10).history[-1]["loss"]
+    assert sum(unguarded.history[-1]["loss"]) > 100 * sum(before)  # the kick is a blow-up
+
+    trainer = poisson()
+    with pytest.warns(RuntimeWarning, match="weights of step 10 are restored and stage 0 ends"):
+        trainer.train(GUARDED, progress=False, display_every=5, callbacks=[Kick(trainer, 12)])
+    (event,) = trainer.rollbacks
+    assert (event["stage"], event["step"], event["restored_step"]) == (0, 15, 10)
+    assert event["loss"] > 100 * event["restored_loss"]
+    np.testing.assert_allclose(event["restored_loss"], sum(before), rtol=1e-5)
+    assert trainer.done == 30 and trainer.timings[0]["steps"] == 15
+    reference = trained(10)  # the weights and the source amplitude of step 10
+    np.testing.assert_allclose(trainer.model.predict(X), reference.model.predict(X), rtol=1e-5)
+    np.testing.assert_allclose(trainer.variable_values(), reference.variable_values(), rtol=1e-6)
+    # the history holds the spike, then the restored weights' loss at the same step
+    assert [h["step"] for h in trainer.history[-2:]] == [15, 15]
+    assert trainer.report()["rollbacks"] == [event]
+    trainer.train([Stage("adam", 5, 1e-4)], progress=False)  # the next stage goes on from there
+    assert trainer.done == 35 and sum(trainer.history[-1]["loss"]) < 2 * sum(before)
+
+
+@pytest.mark.network
+def test_a_nan_loss_rolls_back_instead_of_raising():
+    trainer = poisson()
+    with pytest.warns(RuntimeWarning, match="rose to nan at step 15"):
+        trainer.train(
+            GUARDED, progress=False, display_every=5, callbacks=[Kick(trainer, 12, np.nan)]
+        )
+    assert trainer.rollbacks[0]["loss"] is None and trainer.rollbacks[0]["restored_step"] == 10
+    assert np.all(np.isfinite(trainer.model.predict(X)))
+
+
+@pytest.mark.network
+def test_a_guarded_stage_resumes_to_the_same_rollback(tmp_path):
+    straight = poisson()
+    with pytest.warns(RuntimeWarning):
+        straight.train(GUARDED, progress=False, display_every=5, callbacks=[Kick(straight, 13)])
+    interrupted(GUARDED, tmp_path, 14, lambda t: [Kick(t, 13)], checkpoint_every=4, display_every=5)
+    assert read_record(tmp_path)["guard"]["step"] == 10  # the checkpoint of step 12 keeps it
+    resumed = poisson()
+    with pytest.warns(RuntimeWarning, match="weights of step 10 are restored"):
+        resumed.train(
+            GUARDED,
+            checkpoint=tmp_path,
+            checkpoint_every=4,
+            progress=False,
+            display_every=5,
+            callbacks=[Kick(resumed, 13)],
+        )
+    assert resumed.rollbacks == straight.rollbacks
+    np.testing.assert_allclose(resumed.model.predict(X), straight.model.predict(X), rtol=1e-5)
+
+
+def test_rollback_is_a_factor_above_one_on_adam_stages():
+    stages = Preset(iterations=10, lbfgs=5, rollback=100.0).stages()
+    assert [s.rollback for s in stages] == [100.0, 0.0]
+    for bad in (0.5, 1.0, -2.0):
+        with pytest.raises(ValueError, match="rollback must be 0 \\(off\\) or a factor above 1"):
+            Stage("adam", 10, 1e-3, rollback=bad)
+    with pytest.raises(ValueError, match="Adam stages only"):
+        Stage("L-BFGS", 10, rollback=10.0)

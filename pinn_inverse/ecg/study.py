@@ -115,6 +115,7 @@ def run(
     slices=None,
     r_v=None,
     init_draws=None,
+    rollback=None,
     eigenfunctions=None,
     frames=None,
     backend=None,
@@ -159,6 +160,9 @@ def run(
         The form of eq. (7) in the EP loss (the preset's ``r_v``; :func:`~.eand_arn.residuals`).
     init_draws : int, optional
         Weight draws of the initialisation screening (the preset's ``init_draws``; 1: none).
+    rollback : float, optional
+        The Adam stages' divergence guard (the preset's ``rollback``; 0: off;
+        :class:`~pinn_inverse.training.Stage`).
     eigenfunctions : int, optional
         The network's spatial inputs: 0, the positions; k, the heart's first k Laplace-Beltrami
         eigenfunctions (the preset's ``eigenfunctions``).
@@ -178,7 +182,8 @@ def run(
         where it overflowed, ``init_finite`` and ``final_finite`` (:func:`loss_summary`),
         ``bad_init`` (1 if ``init_ep > init_data`` or ``init_ep`` overflowed, see the module
         docstring), of the initialisation kept, and ``init_draw``, the screening's draw that
-        was kept (0: the seed's own); ``wall_s`` (training),
+        was kept (0: the seed's own); ``rollbacks``, how many times the divergence guard
+        restored earlier weights; ``wall_s`` (training),
         ``run_s`` (with data, baselines and scoring), ``adam_step_s``, ``lbfgs_s``,
         ``n_heart``, ``frames``.
     """
@@ -201,6 +206,7 @@ def run(
         "n_slices": slices,
         "r_v": r_v,
         "init_draws": init_draws,
+        "rollback": rollback,
         "eigenfunctions": eigenfunctions,
     }
     preset = preset.replace(**{k: v for k, v in changes.items() if v is not None})
@@ -231,6 +237,7 @@ def run(
         **scores(recs["Tikhonov 2 (L-curve)"][0].u, data.u, "tikhonov2_"),
         **scores(recs["STRE"][0].u, data.u, "stre_"),
         **out,
+        "rollbacks": len(problem.trainer.rollbacks),
         "wall_s": wall,
         "run_s": time.perf_counter() - begin,
         "adam_step_s": timings.get("adam_step_s"),

@@ -4,8 +4,9 @@ A checkpoint folder holds ``checkpoint.json`` (the step, the schedule, the finge
 recipe, the backend, the external variables, the loss history) and the two files it names:
 the model saved by DeepXDE's ``Model.save`` (network, and on PyTorch the optimizer) and an
 ``.npz`` with the rest of the state (on TensorFlow Adam's moments, the collocation stream and
-the points in use). Each file is written under a temporary name and moved into place; the JSON
-is moved last, so an interrupted write leaves the previous checkpoint whole.
+the points in use, the divergence guard's copy of the weights). Each file is written under a
+temporary name and moved into place; the JSON is moved last, so an interrupted write leaves
+the previous checkpoint whole.
 """
 
 import hashlib
@@ -77,6 +78,9 @@ def save(folder, trainer):
         arrays.update(
             {f"sampler_{k}": v for k, v in trainer.resampler.state_dict(trainer.data).items()}
         )
+    guard = trainer.guard  # the divergence guard's copy of the weights (Stage.rollback)
+    if guard is not None:
+        arrays.update({f"guard_{k}": a for k, a in enumerate(guard["weights"])})
     state = folder / f"state-{tag}.npz"
     with atomic_path(state) as tmp, open(tmp, "wb") as f:
         np.savez(f, **arrays)
@@ -92,6 +96,8 @@ def save(folder, trainer):
             "variables": trainer.variable_values().tolist(),
             "history": trainer.history,
             "timings": trainer.timings,
+            "guard": guard and {k: guard[k] for k in ("loss", "step", "variables")},
+            "rollbacks": trainer.rollbacks,
         },
     )
     for old in [*folder.glob("weights-*"), *folder.glob("state-*")]:
@@ -137,3 +143,7 @@ def restore(folder, record, trainer):
         trainer.resampler.load_state_dict(trainer.data, sampler)
     for variable, value in zip(trainer.variables, record["variables"], strict=True):
         backend.assign(variable, value)
+    guard = record["guard"]
+    if guard is not None:
+        count = sum(k.startswith("guard_") for k in arrays)
+        trainer.guard = {**guard, "weights": [arrays[f"guard_{k}"] for k in range(count)]}

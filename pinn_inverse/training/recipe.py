@@ -25,6 +25,13 @@ class Stage:
     variables : bool
         Whether the problem's external trainable variables (``dde.Variable``: a trainable
         source, say) train in this stage; the networks always do.
+    rollback : float
+        A divergence guard for an Adam stage: 0 (off), or a factor above 1. Where a loss
+        evaluated during the stage (every ``display_every`` steps; the sum of the weighted
+        terms, on the batch of that step) is not finite or exceeds ``rollback`` times the
+        lowest evaluated so far in the stage (its start included), the network and the
+        external variables return to their values at that lowest evaluation and the stage
+        ends there: the next stage starts from them (:attr:`Trainer.rollbacks` records it).
     """
 
     optimizer: str = "adam"
@@ -32,6 +39,7 @@ class Stage:
     learning_rate: float = None
     weights: dict = field(default_factory=dict)
     variables: bool = True
+    rollback: float = 0.0
 
     def __post_init__(self):
         check_choice(self.optimizer, "optimizer", OPTIMIZERS)
@@ -40,6 +48,10 @@ class Stage:
             raise ValueError(
                 f"an Adam stage needs a positive learning_rate, got {self.learning_rate!r}"
             )
+        if not (self.rollback == 0 or self.rollback > 1):
+            raise ValueError(f"rollback must be 0 (off) or a factor above 1, got {self.rollback!r}")
+        if self.rollback and not self.first_order:
+            raise ValueError("rollback guards Adam stages only (L-BFGS compares its own losses)")
 
     @property
     def first_order(self):
@@ -58,7 +70,8 @@ class Preset:
 
     ``weights`` maps loss terms to their weights; ``iterations`` Adam steps at
     ``learning_rate`` are followed by ``lbfgs`` L-BFGS iterations; the collocation points are
-    redrawn every ``resample_period`` Adam steps. A tuple (or list, as a sweep SPEC gives it)
+    redrawn every ``resample_period`` Adam steps; ``rollback`` is every Adam stage's divergence
+    guard (:class:`Stage`; 0, off, by default). A tuple (or list, as a sweep SPEC gives it)
     of learning rates is a piecewise constant schedule: the Adam steps split into as many
     equal stages, one per rate, in order (each stage starts a fresh Adam).
     """
@@ -68,6 +81,7 @@ class Preset:
     lbfgs: int = 0
     weights: dict = field(default_factory=dict)
     resample_period: int = 1
+    rollback: float = 0.0
 
     def stages(self, iterations=None, lbfgs=None):
         """The recipe's schedule: Adam, then L-BFGS if it has any iterations."""
@@ -80,7 +94,10 @@ class Preset:
             raise ValueError("learning_rate is an empty tuple: give one rate or several")
         # the steps in len(rates) stages as equal as they split, the first ones one longer
         share, extra = divmod(iterations, len(rates))
-        stages = [Stage("adam", share + (i < extra), rate) for i, rate in enumerate(rates)]
+        stages = [
+            Stage("adam", share + (i < extra), rate, rollback=self.rollback)
+            for i, rate in enumerate(rates)
+        ]
         if check_int(lbfgs, "lbfgs", minimum=0):
             stages.append(Stage("L-BFGS", lbfgs))
         return [s for s in stages if s.steps]

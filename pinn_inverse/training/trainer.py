@@ -9,6 +9,7 @@ redrawn (:class:`~pinn_inverse.sampling.Resampler`) and checkpoints written
 """
 
 import time
+import warnings
 
 import deepxde as dde
 import numpy as np
@@ -68,6 +69,9 @@ class Trainer:
         self.stage_rule, self.name = stage_rule, name
         self.schedule, self.done = [], 0
         self.history, self.timings = [], []
+        # the divergence guard (Stage.rollback): the lowest loss evaluated in the stage that
+        # runs ({"loss", "step", "weights", "variables"}; None: none yet), and each rollback
+        self.guard, self.rollbacks = None, []
         self.stage, self.optimizer = None, None
         self._compiled = None  # index in the schedule of the stage the model is compiled for
         self._pending = None  # the stages of a call that raised, continued by an equal call
@@ -156,8 +160,9 @@ class Trainer:
         ------
         FloatingPointError
             Where a loss evaluated (every ``display_every`` steps and at a stage's end) is not
-            finite: an Adam stage stops there, without a checkpoint of the NaN weights.
-            (PyTorch's L-BFGS raises its own RuntimeError on an infinite loss first.)
+            finite: an Adam stage stops there, without a checkpoint of the NaN weights, unless
+            its ``rollback`` guard takes it back (:class:`Stage`). (PyTorch's L-BFGS raises
+            its own RuntimeError on an infinite loss first.)
         """
         stages = list(stages)
         for stage in stages:
@@ -171,6 +176,7 @@ class Trainer:
         spans = self.boundaries()
         total = spans[-1][1] - self.done if spans else 0
         steps = _Steps(self, checkpoint, checkpoint_every, total if progress else None)
+        steps.display_every = display_every
         try:
             for index, (stage, (_, end)) in enumerate(zip(self.schedule, spans, strict=True)):
                 if end > self.done:
@@ -186,7 +192,7 @@ class Trainer:
             self._compiled = index
         begin, step0 = self.done, self.model.train_state.step
         entries = len(self.model.losshistory.steps)
-        start = callbacks[0].begin_stage()
+        start = callbacks[0].begin_stage(index, self.boundaries()[index])
         if self.stage.first_order:
             iterations = end - self.done
             self.model.train(
@@ -237,8 +243,14 @@ class Trainer:
         self.compile(self.schedule[index])
         self._compiled = index
         ckpt.restore(folder, record, self)
+        # DeepXDE's step counter where the uninterrupted run has it: its losses (the history,
+        # the divergence guard) are evaluated every display_every of these steps
+        begin = self.boundaries(record["schedule"])[index][0]
+        taken = sum(t["steps"] for t in record["timings"])
+        self.model.train_state.step = taken + record["done"] - begin
         self.done = record["done"]
         self.history, self.timings = record["history"], record["timings"]
+        self.rollbacks = record["rollbacks"]
 
     # --- results ---------------------------------------------------------------------------
 
@@ -273,6 +285,7 @@ class Trainer:
             "stages": self.timings,
             "loss_names": self.loss_names,
             "final_loss": self.final_losses(),
+            "rollbacks": self.rollbacks,
             **self.timings_by_optimizer(),
         }
 
@@ -295,8 +308,9 @@ def _check_finite(state, names, index, stage):
 
 
 class _Steps(dde.callbacks.Callback):
-    """The trainer's own callback: counts first-order steps along the schedule, redraws the
-    collocation points, writes checkpoints and moves the progress bar, in that order."""
+    """The trainer's own callback: counts first-order steps along the schedule, guards against
+    divergence (``Stage.rollback``), redraws the collocation points, writes checkpoints and
+    moves the progress bar, in that order."""
 
     def __init__(self, trainer, folder, every, total):
         super().__init__()
@@ -307,18 +321,34 @@ class _Steps(dde.callbacks.Callback):
 
             self.bar = tqdm(total=total, desc=trainer.name, unit="step", mininterval=1.0)
         self.start = trainer.done
+        self.display_every = 1
         self.stage_start, self.first_step_s = None, None
+        self.index, self.span = None, None
 
-    def begin_stage(self):
-        """Start timing a stage (its first step apart); return the start time."""
+    def begin_stage(self, index, span):
+        """Start timing stage ``index`` of the schedule, which covers the steps ``span``
+        (first, last) (its first step timed apart); return the start time."""
         self.stage_start, self.first_step_s = time.perf_counter(), None
+        self.index, self.span = index, span
         return self.stage_start
+
+    def on_train_begin(self):
+        trainer = self.trainer
+        if trainer.done == self.span[0]:
+            trainer.guard = None  # a fresh stage; one resumed mid-way keeps its checkpoint's
+        if trainer.stage.rollback and trainer.guard is None:
+            self._guard()  # the loss DeepXDE evaluated before the first step
 
     def on_epoch_end(self):
         if self.first_step_s is None:
             self.first_step_s = time.perf_counter() - self.stage_start
         trainer = self.trainer
         trainer.done += 1
+        evaluated = self.model.train_state.step % self.display_every == 0
+        if trainer.stage.rollback and (evaluated or trainer.done == self.span[1]):
+            if self._guard():
+                self.model.stop_training = True  # rolled back: the stage ends here
+                return
         if _diverged(self.model.train_state.loss_train):
             self.model.stop_training = True  # diverged: no checkpoint of NaN weights
             return
@@ -327,6 +357,45 @@ class _Steps(dde.callbacks.Callback):
         if self.folder is not None and trainer.done % self.every == 0:
             ckpt.save(self.folder, trainer)
         self.advance_to(trainer.done)
+
+    def _guard(self):
+        """Compare the loss just evaluated with the stage's lowest (``trainer.guard``): keep a
+        copy of the weights at a new lowest, or roll back to it (return True) where the loss is
+        not finite or above ``rollback`` times it."""
+        trainer, model = self.trainer, self.model
+        loss = float(np.sum(model.train_state.loss_train))
+        best = trainer.guard
+        if best is not None and not loss <= trainer.stage.rollback * best["loss"]:  # NaN too
+            backend.set_network_weights(model.net, best["weights"])
+            for variable, value in zip(trainer.variables, best["variables"], strict=True):
+                backend.assign(variable, value)
+            model._test(verbose=0)  # the restored weights' losses, in the history after the
+            # spike's (DeepXDE's own evaluation, as at every display step)
+            event = {
+                "stage": self.index,
+                "step": trainer.done,
+                "loss": loss if np.isfinite(loss) else None,  # None: not finite
+                "restored_step": best["step"],
+                "restored_loss": best["loss"],
+            }
+            trainer.rollbacks.append(event)
+            warnings.warn(
+                f"{trainer.name}: the loss rose to {loss:.3g} at step {trainer.done}, above "
+                f"{trainer.stage.rollback:g} × its lowest in the stage ({best['loss']:.3g}, step "
+                f"{best['step']}): the weights of step {best['step']} are restored and stage "
+                f"{self.index} ends here",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return True
+        if np.isfinite(loss) and (best is None or loss < best["loss"]):
+            trainer.guard = {
+                "loss": loss,
+                "step": trainer.done,
+                "weights": backend.network_weights(model.net),
+                "variables": trainer.variable_values().tolist(),
+            }
+        return False
 
     def advance_to(self, done):
         if self.bar is not None:
