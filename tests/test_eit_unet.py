@@ -11,10 +11,13 @@ from pinn_inverse import backend
 from pinn_inverse.eit import patterns
 from pinn_inverse.eit.cnn_pinn import UNetConfig, UNetStage, train_unet, unet_stage
 from pinn_inverse.eit.cnn_pinn.unet_stage import Minibatches, Normalisation
-from pinn_inverse.eit.dataset import make_dataset
+from pinn_inverse.eit.dataset import add_noise, make_dataset
 from pinn_inverse.nets.unet import EPSILON, UNet, unet_layout, unet_weights
 
-CONFIG = UNetConfig(base_channels=8, depth=2, epochs=10, batch_size=4, learning_rate=3e-3)
+# as the cpu preset: the rate drops tenfold (after epoch 8, so that training and its
+# resumption cross a stage boundary), and the inputs get 20 dB noise
+CONFIG = UNetConfig(base_channels=8, depth=2, epochs=10, batch_size=4, learning_rate=3e-3,
+                    decay_epochs=(8,), noise_db=20.0)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +195,41 @@ def test_minibatches_cover_the_epoch_and_are_seeded():
     assert not np.array_equal(other.order, again.order)
     with pytest.raises(ValueError, match="larger than the 10 training samples"):
         Minibatches(x, x, x, x, mask, batch_size=11)
+
+
+def test_training_noise_is_the_test_data_noise_fresh_per_batch(dataset):
+    norm = Normalisation.of(dataset.train, dataset.mask)
+    dV = dataset.train["dV"]
+    # add_noise at 20 dB: noise of a tenth of the change's rms, here in normalised units
+    draws = [add_noise(dV, 20.0, np.random.default_rng(i), reference=dataset.dV_ref) - dV
+             for i in range(2000)]  # fmt: skip
+    measured = np.std(draws, axis=0) / np.array(norm.dV_std)
+    np.testing.assert_allclose(norm.noise(dV, dataset.dV_ref, 20.0), measured, rtol=0.1)
+    n, L = 200, 4
+    x, y, mask = np.zeros((n, L), np.float32), np.zeros((n, 1), np.float32), np.ones((1, 1), bool)
+    noise = np.full((n, L), 0.5, np.float32)
+    data = Minibatches(x, y, x, y, mask, batch_size=100, seed=0, noise=noise)
+    first = data.train_next_batch()[0]
+    assert np.std(first) == pytest.approx(0.5, rel=0.1)
+    data.resample(data)
+    assert not np.allclose(data.train_next_batch()[0], first)  # fresh noise per batch
+    again = Minibatches(x, y, x, y, mask, batch_size=100, seed=0, noise=noise)
+    np.testing.assert_array_equal(again.train_next_batch()[0], first)
+    with pytest.raises(ValueError, match="noise_db"):
+        UNetConfig(noise_db=0)
+
+
+def test_decay_epochs_make_stages_of_falling_rates():
+    config = UNetConfig(epochs=10, learning_rate=1e-3, decay_epochs=[4, 8])
+    assert config.decay_epochs == (4, 8)  # a tuple, also from JSON's list
+    stages = config.stages(steps_per_epoch=5)
+    assert [s.steps for s in stages] == [20, 20, 10]
+    assert [s.learning_rate for s in stages] == pytest.approx([1e-3, 1e-4, 1e-5])
+    [constant] = UNetConfig(epochs=10).stages(5)
+    assert (constant.steps, constant.learning_rate) == (50, 1e-3)
+    for bad in ((8, 4), (4, 4), (10,), (0,)):
+        with pytest.raises(ValueError, match="decay_epochs"):
+            UNetConfig(epochs=10, decay_epochs=bad)
 
 
 @pytest.mark.network

@@ -267,11 +267,12 @@ def sigma_image(problem, grid):
 
 
 SIZES = {
-    # the 16-electrode "cpu" stage 1 (2000 samples of 32 × 32, its U-Net); 8 validation
-    # phantoms choose the σ-PINN's Adam steps among 1000, 2000, 3000
+    # the 16-electrode "cpu" U-Net as it was when these sizes were chosen (2000 samples of
+    # 32 × 32, a constant rate, no added noise: the tank's samples carry their own); 8
+    # validation phantoms choose the σ-PINN's Adam steps among 1000, 2000, 3000
     "full": {
         "dataset": {"n": 2000, "image_size": 32},
-        "unet": {},
+        "unet": {"decay_epochs": (), "noise_db": None},
         "validation": 8,
         "steps": (1000, 2000, 3000),
         "tv_iterations": 20,
@@ -280,7 +281,15 @@ SIZES = {
     # without NOSER and TV (they choose nothing), TV with 2 of its 20 iterations
     "quick": {
         "dataset": {"n": 48, "n_test": 8, "image_size": 16},
-        "unet": {"base_channels": 4, "depth": 2, "epochs": 2, "batch_size": 16, "patience": 0},
+        "unet": {
+            "base_channels": 4,
+            "depth": 2,
+            "epochs": 2,
+            "batch_size": 16,
+            "patience": 0,
+            "decay_epochs": (),
+            "noise_db": None,
+        },
         "validation": 1,
         "steps": (100, 200),
         "tv_iterations": 2,

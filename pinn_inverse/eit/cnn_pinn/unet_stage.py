@@ -31,20 +31,26 @@ from ...nets.unet import UNet
 from ...training import Stage, Trainer, data_hash
 from ...training.checkpoint import differences, flatten
 from ...validation import as_array, check_int, check_positive
-from ..dataset import DatasetConfig, EITDataset
+from ..dataset import DatasetConfig, EITDataset, add_noise
 from ..patterns import trigonometric_pattern
 
 RECORD = "unet.json"
 WEIGHTS = "weights.npz"
 DEFAULT_CACHE = "~/.cache/pinn_inverse/eit/unet"
 CHUNK = 256  # samples per forward pass when predicting
+VALIDATION_NOISE = 1  # second word of the seed of the validation split's noise (noise_db)
 
 
 @dataclass(frozen=True)
 class UNetConfig:
     """The network and its training: ``base_channels`` and ``depth`` of the U-Net, at most
     ``epochs`` epochs of Adam at ``learning_rate`` in minibatches of ``batch_size``, stopped
-    after ``patience`` epochs without a lower validation loss (0: never)."""
+    after ``patience`` epochs without a lower validation loss (0: never). At each of
+    ``decay_epochs`` the learning rate drops tenfold (a new Adam stage, :meth:`stages`).
+    With ``noise_db`` every minibatch's ΔV gets fresh white noise at that signal-to-noise
+    ratio (dB, on the change from the homogeneous disk, as
+    :func:`~pinn_inverse.eit.dataset.add_noise` adds it to test data), and the validation
+    split's ΔV one fixed draw of it; ``None``: none."""
 
     base_channels: int = 16
     depth: int = 3
@@ -53,20 +59,46 @@ class UNetConfig:
     learning_rate: float = 1e-3
     patience: int = 15
     momentum: float = 0.9
+    decay_epochs: tuple = ()
+    noise_db: float | None = None
 
     def __post_init__(self):
         for name in ("base_channels", "depth", "epochs", "batch_size"):
             check_int(getattr(self, name), name, minimum=1)
         check_int(self.patience, "patience", minimum=0)
         check_positive(self.learning_rate, "learning_rate")
+        decay = tuple(check_int(e, "decay_epochs", minimum=1) for e in self.decay_epochs)
+        if list(decay) != sorted(set(decay)) or (decay and decay[-1] >= self.epochs):
+            raise ValueError(
+                f"decay_epochs must increase and lie below epochs = {self.epochs}, got "
+                f"{self.decay_epochs}"
+            )
+        object.__setattr__(self, "decay_epochs", decay)  # a tuple also from JSON's list
+        if self.noise_db is not None:
+            check_positive(self.noise_db, "noise_db")
+
+    def stages(self, steps_per_epoch):
+        """The Adam stages: ``learning_rate`` until the first of ``decay_epochs``, a tenth
+        of it until the next, and so on to ``epochs``."""
+        bounds = (0, *self.decay_epochs, self.epochs)
+        return [
+            Stage("adam", (end - begin) * steps_per_epoch, self.learning_rate * 0.1**i)
+            for i, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+        ]
 
     def asdict(self):
         return asdict(self)
 
 
 PRESETS = {
-    # sized to train within 30 minutes on two CPU cores: 2000 samples on a 32 × 32 grid
-    "cpu": {"dataset": {"n": 2000, "image_size": 32}, "config": UNetConfig()},
+    # sized to train within 30 minutes on one CPU core beside another job (12.5 minutes
+    # measured), chosen on simulated validation phantoms (benchmarks/eit_unet_validation.py):
+    # 4000 samples on a 32 × 32 grid, the rate a tenth after epoch 40 and a hundredth after
+    # 52, and 20 dB noise on the training ΔV, as on the test data
+    "cpu": {
+        "dataset": {"n": 4000, "image_size": 32},
+        "config": UNetConfig(decay_epochs=(40, 52), noise_db=20.0),
+    },
     # the paper's (Sec. III-B): 10,000 samples, 10 % for validation, about 800 epochs; its
     # image size and U-Net widths are not given: 64 × 64 as in the dataset's default
     "paper": {
@@ -118,6 +150,12 @@ class Normalisation:
         U = np.asarray(y, float) * np.array(self.U_std) + np.array(self.U_mean)
         return np.where(mask.ravel(), U, 0.0).reshape(-1, *mask.shape)
 
+    def noise(self, dV, dV_ref, snr_db):
+        """Standard deviations (N, L) of :func:`~pinn_inverse.eit.dataset.add_noise`'s noise
+        at ``snr_db`` (dB) on ΔV (N, L) against ``dV_ref`` (L,), V, in normalised units."""
+        rms = np.sqrt(np.mean((dV - dV_ref) ** 2, axis=-1, keepdims=True))
+        return (rms * 10 ** (-snr_db / 20) / np.array(self.dV_std)).astype(np.float32)
+
     def asdict(self):
         return asdict(self)
 
@@ -145,10 +183,14 @@ class Minibatches(dde.data.Data):
     seed : int
     monitor : object, optional
         With ``after_step(epoch_ended, epoch)``, ``state_dict()`` and ``load_state_dict()``.
+    noise : ndarray, shape (n, L), optional
+        Standard deviations of white noise added to each batch's inputs, fresh per batch
+        (:meth:`Normalisation.noise`), from a stream seeded by (seed, epoch, position): a
+        resumed run draws what an uninterrupted one does.
     """
 
-    def __init__(self, x, y, x_val, y_val, mask, batch_size, seed=0, monitor=None):
-        self.x, self.y, self.x_val, self.y_val = x, y, x_val, y_val
+    def __init__(self, x, y, x_val, y_val, mask, batch_size, seed=0, monitor=None, noise=None):
+        self.x, self.y, self.x_val, self.y_val, self.noise = x, y, x_val, y_val, noise
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
         if self.batch_size > len(x):
             raise ValueError(
@@ -157,7 +199,8 @@ class Minibatches(dde.data.Data):
         # the mean over all G² pixels, of which those outside the mask are 0 in both
         self.scale = mask.size / np.count_nonzero(mask)
         self.steps_per_epoch = len(x) // self.batch_size
-        self.rng = np.random.RandomState(check_int(seed, "seed", minimum=0))
+        self.seed = check_int(seed, "seed", minimum=0)
+        self.rng = np.random.RandomState(self.seed)
         self.order, self.position, self.epoch = self.rng.permutation(len(x)), 0, 0
         self.monitor = monitor
         self._batch()
@@ -165,6 +208,10 @@ class Minibatches(dde.data.Data):
     def _batch(self):
         index = self.order[self.position : self.position + self.batch_size]
         self.train_x, self.train_y = self.x[index], self.y[index]
+        if self.noise is not None:
+            rng = np.random.default_rng([self.seed, self.epoch, self.position])
+            draw = rng.standard_normal(self.train_x.shape).astype(np.float32)
+            self.train_x = self.train_x + draw * self.noise[index]
 
     def losses(self, targets, outputs, loss_fn, inputs, model, aux=None):
         return [backend.reduce_mean((outputs - targets) ** 2) * self.scale]
@@ -524,16 +571,20 @@ def train_unet(
     mask = dataset.mask
     norm = Normalisation.of(dataset.train, mask)
     x, y = norm.inputs(dataset.train["dV"]), norm.targets(dataset.train["U"], mask)
-    x_val, y_val = norm.inputs(dataset.val["dV"]), norm.targets(dataset.val["U"], mask)
-    data = Minibatches(x, y, x_val, y_val, mask, config.batch_size, seed)
+    dV_val, noise = dataset.val["dV"], None
+    if config.noise_db is not None:
+        noise = norm.noise(dataset.train["dV"], dataset.dV_ref, config.noise_db)
+        rng = np.random.default_rng([seed, VALIDATION_NOISE])
+        dV_val = add_noise(dV_val, config.noise_db, rng, reference=dataset.dV_ref)
+    x_val, y_val = norm.inputs(dV_val), norm.targets(dataset.val["U"], mask)
+    data = Minibatches(x, y, x_val, y_val, mask, config.batch_size, seed, noise=noise)
     model = _model(record, mask, data)
     validation = Validation(model, x_val, y_val, data.scale, config.patience)
     data.monitor = validation
     trainer = Trainer(model, ["U"], [1.0], resampler=data, fingerprint=record, name="U-Net")
-    steps = config.epochs * data.steps_per_epoch
     start = time.perf_counter()
     trainer.train(
-        [Stage("adam", steps, config.learning_rate)],
+        config.stages(data.steps_per_epoch),
         checkpoint=checkpoint,
         checkpoint_every=check_int(checkpoint_every, "checkpoint_every", minimum=1),
         progress=progress,
