@@ -536,3 +536,11 @@ def test_eigenfunction_inputs_are_refused_with_ad(ecg):
         ep_dl(ecg, preset=quick(eigenfunctions=6))
     with pytest.raises(ValueError, match="eigenfunctions must be"):
         ep_dl(ecg, derivatives="nd", preset=quick(eigenfunctions=-1))
+
+
+def test_the_default_preset_guards_every_adam_stage_against_a_blow_up():
+    from pinn_inverse.ecg.eand_arn import PRESETS
+
+    preset = PRESETS["default"]
+    assert [s.rollback for s in preset.stages()] == [100.0] * 3
+    assert [s.rollback for s in preset.quick().stages()] == [100.0] * 3

@@ -60,9 +60,15 @@ def test_run_ecg_quick_with_eand_arn(tmp_path):
     s = scores[name]
     assert 0 < s["RE"] and -1 <= s["CC"] <= 1 and s["MSE"] > 0 and s["seconds"] > 0
     training = report["training"]["sigma=0.01"]
-    assert training["name"] == name and training["timings"]["adam_steps"] == 30
+    # the quick run's loss can blow up (on TensorFlow this one does, at steps 14 and 24): the guard
+    # ends a stage (10 steps each) where it rolls back, so the steps are 30 less those skipped
+    skipped = sum(10 * (r["stage"] + 1) - r["step"] for r in training["rollbacks"])
+    assert training["name"] == name and training["timings"]["adam_steps"] == 30 - skipped
+    for r in training["rollbacks"]:
+        assert r["loss"] is None or r["loss"] > 100 * r["restored_loss"], r
     assert set(training["final_loss_terms"]) == {"data", "r_u", "r_v"}
     assert training["preset"]["iterations"] == 30 and training["init_draw"] >= 0
+    assert training["preset"]["rollback"] == 100.0
     assert training["preset"]["eigenfunctions"] == 5
     _check_figures(out, report, 5)  # and loss curves
 

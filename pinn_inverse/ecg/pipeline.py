@@ -303,6 +303,7 @@ def run(args):
                 "name": name,
                 "preset": problem.preset.asdict(),
                 "init_draw": problem.init_draw,
+                "rollbacks": problem.trainer.rollbacks,  # the divergence guard's, if any
                 "timings": problem.timings,
                 "final_loss_terms": problem.loss_terms(),
             }

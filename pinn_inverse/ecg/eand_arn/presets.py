@@ -26,6 +26,8 @@ class Preset(TrainingPreset):
     network's spatial input: 0, the node positions (the paper's); k > 0, the heart's first k
     Laplace-Beltrami eigenfunctions instead
     (:func:`~pinn_inverse.operators.laplacian_eigenfunctions`; the ND schemes only).
+    ``rollback`` guards every Adam stage against a loss that blows up
+    (:class:`~pinn_inverse.training.Stage`; not in the paper; 0: off).
     """
 
     # three equal stages of Adam at 3e-3, 1e-3, 3e-4: chosen on validation beats (pacing node
@@ -42,6 +44,12 @@ class Preset(TrainingPreset):
     # 0.096-0.171 (mean 0.132) with it, each kept at its first or second draw
     init_draws: int = 10
     eigenfunctions: int = 0
+    # the divergence guard (training.Stage.rollback): on validation beats (pacing node 99,
+    # σ = 0.01) a loss evaluated every 100 steps rose to at most 2.3 × its stage's lowest on
+    # the default heart (seeds 100-102) and 6.3 × on ECGSim (4 eigenfunctions, seeds 100-101),
+    # so 100 never fires on them; a run that blows up (ECGSim, 4 eigenfunctions, seed 0 at
+    # σ = 0.01: 0.75 at step 0, 406 at step 500) is taken back to its lowest
+    rollback: float = 100.0
 
     def quick(self):
         """The same recipe at test sizes: 4 slices, 30 Adam steps, no L-BFGS (the same
