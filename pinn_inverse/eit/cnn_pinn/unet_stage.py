@@ -9,9 +9,11 @@ Inputs and outputs are normalised by the training split's mean and standard devi
 channel (each electrode's ΔV; each pixel of U). Training runs through
 :class:`~pinn_inverse.training.Trainer` (progress, checkpoints that resume to the same
 result, timings) in shuffled minibatches drawn from a private stream
-(:class:`Minibatches`), with the validation loss after every epoch and early stopping that
-keeps the best weights (:class:`Validation`). A trained stage is saved as a folder (the
-network's arrays and a JSON of its configuration) and cached by that configuration.
+(:class:`Minibatches`; optionally with fresh noise on each batch's ΔV, as the test data
+carry, and a learning rate that falls in steps: :class:`UNetConfig`), with the validation
+loss after every epoch and early stopping that keeps the best weights (:class:`Validation`).
+A trained stage is saved as a folder (the network's arrays and a JSON of its configuration)
+and cached by that configuration.
 """
 
 import hashlib
