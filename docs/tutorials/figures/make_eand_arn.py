@@ -80,6 +80,7 @@ def main(argv=None):
         "truth_residuals": truth_residuals,
         "loss_terms": {**init, **final},
         "bad_init": init["init_ep"] > init["init_data"],
+        "rollbacks": problem.trainer.rollbacks,  # the divergence guard's (Preset.rollback)
         "train_s": wall,
         "adam_step_s": problem.timings["adam_step_s"],
         "scores": results,
