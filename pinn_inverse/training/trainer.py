@@ -176,23 +176,23 @@ class Trainer:
         spans = self.boundaries()
         total = spans[-1][1] - self.done if spans else 0
         steps = _Steps(self, checkpoint, checkpoint_every, total if progress else None)
-        steps.display_every = display_every
         try:
-            for index, (stage, (_, end)) in enumerate(zip(self.schedule, spans, strict=True)):
-                if end > self.done:
-                    self._run(index, stage, end, [steps, *callbacks], display_every, checkpoint)
+            for index, (stage, span) in enumerate(zip(self.schedule, spans, strict=True)):
+                if span[1] > self.done:
+                    self._run(index, stage, span, [steps, *callbacks], display_every, checkpoint)
         finally:
             steps.close()
         self._pending = None
         return self.model.losshistory, self.model.train_state
 
-    def _run(self, index, stage, end, callbacks, display_every, folder):
+    def _run(self, index, stage, span, callbacks, display_every, folder):
+        end = span[1]  # the stage's last step along the schedule
         if self._compiled != index:
             self.compile(stage)
             self._compiled = index
         begin, step0 = self.done, self.model.train_state.step
         entries = len(self.model.losshistory.steps)
-        start = callbacks[0].begin_stage(index, self.boundaries()[index])
+        start = callbacks[0].begin_stage(index, span)
         if self.stage.first_order:
             iterations = end - self.done
             self.model.train(
@@ -321,9 +321,9 @@ class _Steps(dde.callbacks.Callback):
 
             self.bar = tqdm(total=total, desc=trainer.name, unit="step", mininterval=1.0)
         self.start = trainer.done
-        self.display_every = 1
         self.stage_start, self.first_step_s = None, None
         self.index, self.span = None, None
+        self.entries = 0  # entries of DeepXDE's loss history seen: one per loss evaluated
 
     def begin_stage(self, index, span):
         """Start timing stage ``index`` of the schedule, which covers the steps ``span``
@@ -334,6 +334,7 @@ class _Steps(dde.callbacks.Callback):
 
     def on_train_begin(self):
         trainer = self.trainer
+        self.entries = len(self.model.losshistory.steps)
         if trainer.done == self.span[0]:
             trainer.guard = None  # a fresh stage; one resumed mid-way keeps its checkpoint's
         if trainer.stage.rollback and trainer.guard is None:
@@ -344,11 +345,11 @@ class _Steps(dde.callbacks.Callback):
             self.first_step_s = time.perf_counter() - self.stage_start
         trainer = self.trainer
         trainer.done += 1
-        evaluated = self.model.train_state.step % self.display_every == 0
-        if trainer.stage.rollback and (evaluated or trainer.done == self.span[1]):
-            if self._guard():
-                self.model.stop_training = True  # rolled back: the stage ends here
-                return
+        entries = len(self.model.losshistory.steps)
+        evaluated, self.entries = entries > self.entries, entries  # DeepXDE's _test ran
+        if trainer.stage.rollback and evaluated and self._guard():
+            self.model.stop_training = True  # rolled back: the stage ends here
+            return
         if _diverged(self.model.train_state.loss_train):
             self.model.stop_training = True  # diverged: no checkpoint of NaN weights
             return
