@@ -126,9 +126,15 @@ def add_noise(signal, snr_db, rng, reference=None):
     ``reference`` (the homogeneous voltages) the ratio is taken on the voltage change, as
     EIDORS' ``add_noise`` does, which the paper used; without one, on the signal itself.
     """
-    change = signal if reference is None else signal - reference
-    rms = np.sqrt(np.mean(change**2, axis=-1, keepdims=True))
+    rms = change_rms(signal, reference)
     return signal + rng.standard_normal(np.shape(signal)) * rms * 10 ** (-snr_db / 20)
+
+
+def change_rms(signal, reference=None):
+    """rms(signal − reference) per sample (row, kept as a column), the scale of
+    :func:`add_noise`'s noise; without a ``reference``, of the signal itself."""
+    change = signal if reference is None else signal - reference
+    return np.sqrt(np.mean(change**2, axis=-1, keepdims=True))
 
 
 _WORKER = {}

@@ -33,7 +33,7 @@ from ...nets.unet import UNet
 from ...training import Stage, Trainer, data_hash
 from ...training.checkpoint import differences, flatten
 from ...validation import as_array, check_int, check_positive
-from ..dataset import DatasetConfig, EITDataset, add_noise
+from ..dataset import DatasetConfig, EITDataset, add_noise, change_rms
 from ..patterns import trigonometric_pattern
 
 RECORD = "unet.json"
@@ -155,7 +155,7 @@ class Normalisation:
     def noise(self, dV, dV_ref, snr_db):
         """Standard deviations (N, L) of :func:`~pinn_inverse.eit.dataset.add_noise`'s noise
         at ``snr_db`` (dB) on ΔV (N, L) against ``dV_ref`` (L,), V, in normalised units."""
-        rms = np.sqrt(np.mean((dV - dV_ref) ** 2, axis=-1, keepdims=True))
+        rms = change_rms(dV, dV_ref)
         return (rms * 10 ** (-snr_db / 20) / np.array(self.dV_std)).astype(np.float32)
 
     def asdict(self):
