@@ -117,6 +117,7 @@ def run(
     init_draws=None,
     rollback=None,
     eigenfunctions=None,
+    input_scale=None,
     frames=None,
     backend=None,
     quick=False,
@@ -166,6 +167,8 @@ def run(
     eigenfunctions : int, optional
         The network's spatial inputs: 0, the positions; k, the heart's first k Laplace-Beltrami
         eigenfunctions (the preset's ``eigenfunctions``).
+    input_scale : float, optional
+        Factor on the network's inputs (the preset's ``input_scale``; 1, the paper's).
     frames : int, optional
         Frames of the 60-unit beat (default 661, the paper's; quick 61).
     backend : {"tensorflow", "pytorch"}, optional
@@ -208,6 +211,7 @@ def run(
         "init_draws": init_draws,
         "rollback": rollback,
         "eigenfunctions": eigenfunctions,
+        "input_scale": input_scale,
     }
     preset = preset.replace(**{k: v for k, v in changes.items() if v is not None})
 

@@ -8,7 +8,7 @@ from ...nets import TABLE_I, NetConfig, build_net
 from ...operators import MatrixOperator, laplacian_eigenfunctions, mesh_laplacian
 from ...operators.mesh_laplacian import METHODS
 from ...training import Problem, Scales, Trainer, data_hash
-from ...validation import as_array, check_choice, check_int
+from ...validation import as_array, check_choice, check_int, check_positive
 from ..aliev_panfilov import D_DEFAULT
 from ..data import EcgData
 from .data import MeshTimeData
@@ -109,7 +109,9 @@ def eand_arn(data, derivatives="nd", net="NN6", lam=0.1, preset="default", seed=
     ``preset.eigenfunctions = k``, replaced by the heart's first k Laplace-Beltrami
     eigenfunctions, each of RMS 1: coordinates along the surface, for hearts whose walls put
     nodes close in space that a wave reaches far apart in time) and times mapped to
-    [−1, 1] (``scales.time`` is half the duration); the network outputs u and v in the
+    [−1, 1] (``scales.time`` is half the duration); ``preset.input_scale = s`` multiplies
+    these inputs by s (lengths in units of L / s, times of a half duration / s), a first
+    layer s times steeper at the same initial weights; the network outputs u and v in the
     simulator's units. The data loss is divided by the mean square of ``y`` (a relative
     misfit, 1 for û = 0) and the residuals are in model time units. At initialisation the data
     loss is then 0.95-1.74 and, where the initialisation is good, λ L_EP is 10⁻⁴-0.62 (NN1-NN6,
@@ -147,10 +149,11 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
     dde.config.set_random_seed(seed)
     heart = ecg.geometry.heart
     centre = heart.vertices.mean(axis=0)
-    length = float(np.linalg.norm(heart.vertices - centre, axis=1).max())
+    radius = float(np.linalg.norm(heart.vertices - centre, axis=1).max())
     t = np.asarray(ecg.t, dtype=float)
     potential = float(np.sqrt(np.mean(np.asarray(ecg.y) ** 2)))
-    scales = Scales(length=length, potential=potential, time=(t[-1] - t[0]) / 2)
+    s = preset.input_scale  # the inputs span ±s: the length and time scales are divided by s
+    scales = Scales(length=radius / s, potential=potential, time=(t[-1] - t[0]) / 2 / s)
 
     if derivatives == "ad":
         normals = vertex_normals(heart.vertices, heart.faces)
@@ -161,9 +164,9 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
         scheme = SCHEMES[derivatives](D_DEFAULT, scales, laplacian, preset.r_v)
 
     if preset.eigenfunctions:  # intrinsic coordinates (Preset.eigenfunctions)
-        nodes = laplacian_eigenfunctions(heart.vertices, heart.faces, preset.eigenfunctions)[1]
+        nodes = s * laplacian_eigenfunctions(heart.vertices, heart.faces, preset.eigenfunctions)[1]
     else:
-        nodes = (heart.vertices - centre) / length
+        nodes = s * (heart.vertices - centre) / radius
     data = MeshTimeData(
         nodes,
         t,
@@ -174,7 +177,7 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
         seed=seed,
         period=preset.resample_period,
         stencil=scheme.stencil,
-        input_times=(t - t[0]) / scales.time - 1.0,
+        input_times=s * ((t - t[0]) / ((t[-1] - t[0]) / 2) - 1.0),
     )
     names = ["data", *scheme.loss_names]
     unknown = set(preset.weights) - set(names)
@@ -235,6 +238,7 @@ def _check(ecg, derivatives, net, lam, preset, seed):
     check_choice(preset.laplacian, "laplacian", METHODS)
     check_choice(preset.r_v, "r_v", R_V_FORMS)
     check_int(preset.init_draws, "preset.init_draws", minimum=1)
+    check_positive(preset.input_scale, "preset.input_scale")
     if check_int(preset.eigenfunctions, "preset.eigenfunctions", minimum=0) and derivatives == "ad":
         raise ValueError(
             "preset.eigenfunctions > 0 replaces the positions by eigenfunctions, but AD "
