@@ -130,9 +130,9 @@ def expected_residuals(problem, x, laplacian_u):
     return du - D_DEFAULT * laplacian_u - react_u, dv - react_v
 
 
-def scheme_residuals(problem, normals=None):
-    """The problem's scheme on :func:`field` at its current batch's centres: numpy arrays
-    (N, n_centres) of r_u, r_v (and r_b), and the centres' inputs (N n_centres, 4)."""
+def scheme_residuals(problem, normals=None, f=field):
+    """The problem's scheme on ``f`` (:func:`field`) at its current batch's centres: numpy
+    arrays (N, n_centres) of r_u, r_v (and r_b), and the centres' inputs (N n_centres, 4)."""
     from pinn_inverse.ecg.eand_arn import Batch
 
     data, scheme = problem.data, problem.scheme
@@ -141,7 +141,7 @@ def scheme_residuals(problem, normals=None):
     def operator(x, y):
         return scheme.residuals(Batch(x, y, data.n_nodes, stencil))
 
-    out = backend.apply_operator(operator, field, data.train_x)
+    out = backend.apply_operator(operator, f, data.train_x)
     centres = data.train_x[: data.n_nodes * len(data.centres)]
     return out, centres
 
@@ -380,6 +380,27 @@ def test_adaptive_resnet_is_eq_11_and_table_i():
         NetConfig(layers=6, neurons=15, blocks=2)
     with pytest.raises(ValueError, match="unknown net 'NN7'"):
         build_net("NN7", 4, 2)
+
+
+@pytest.mark.network
+@pytest.mark.parametrize("build, derivatives", [("eand_arn", "nd"), ("ep_dl", "ad")])
+def test_input_scale_multiplies_the_inputs_and_keeps_the_physics(ecg, build, derivatives):
+    # the same physical field seen through inputs s x̃, s t̃ must give the same residuals in
+    # model units (AD's derivatives in x and t are s times larger per input unit)
+    from pinn_inverse.ecg import eand_arn
+
+    factory = getattr(eand_arn, build)
+    runs = {}
+    for s in (1.0, 2.5):
+        problem = factory(ecg, derivatives, preset=quick(input_scale=s), seed=0)
+        residuals, _ = scheme_residuals(problem, f=lambda x, s=s: field(x / s))
+        runs[s] = residuals, problem.data.train_x
+    (ref, x1), (scaled, x2) = runs[1.0], runs[2.5]
+    np.testing.assert_allclose(x2, 2.5 * x1, rtol=1e-6)
+    for a, b in zip(scaled, ref, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-4 * np.abs(b).max())
+    with pytest.raises(ValueError, match="input_scale must be strictly positive"):
+        factory(ecg, derivatives, preset=quick(input_scale=0.0))
 
 
 # --- the problem: training, resume, bad input -------------------------------------------------

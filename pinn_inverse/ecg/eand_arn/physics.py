@@ -155,14 +155,17 @@ class AD(_Scheme):
     """``"ad"``: AD in space and time, the surface-projected Laplacian, and ``r_b``.
 
     ``normals`` (N, 3) and ``curvature`` (N,) (1/m) are the nodes', e.g. from
-    :func:`vertex_normals` and :func:`total_curvature`.
+    :func:`vertex_normals` and :func:`total_curvature`. ``r_b`` is n·∇û per heart radius,
+    ``input_scale`` length scales (``scales.length`` is the radius / ``input_scale``, see
+    :class:`~pinn_inverse.ecg.eand_arn.Preset`), so that its loss does not depend on it.
     """
 
     name = "ad"
     loss_names = ("r_u", "r_v", "r_b")
 
-    def __init__(self, D, scales, normals, curvature, r_v="eq7"):
+    def __init__(self, D, scales, normals, curvature, r_v="eq7", input_scale=1.0):
         super().__init__(D, scales, r_v=r_v)
+        self.input_scale = float(input_scale)
         self.normals = [backend.as_tensor(normals[:, k : k + 1]) for k in range(3)]
         # nondimensional κ: per length scale
         self.curvature = backend.as_tensor(curvature[:, None] * scales.length)
@@ -186,7 +189,7 @@ class AD(_Scheme):
         lap, normal = self.surface_terms(batch)
         lap = lap / self.scales.length**2
         r_u, r_v = residuals(u, v, du_dt, dv_dt, lap, self.D, self.r_v)
-        return [r_u, r_v, normal]  # eq. (8), per length scale
+        return [r_u, r_v, normal * self.input_scale]  # eq. (8), per heart radius
 
 
 SCHEMES = {scheme.name: scheme for scheme in (AD, NDSpace, STND)}

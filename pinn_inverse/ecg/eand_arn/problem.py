@@ -158,7 +158,7 @@ def _build(ecg, derivatives, net, lam, preset, seed, name):
     if derivatives == "ad":
         normals = vertex_normals(heart.vertices, heart.faces)
         curvature = total_curvature(heart.vertices, heart.faces, normals)
-        scheme = AD(D_DEFAULT, scales, normals, curvature, preset.r_v)
+        scheme = AD(D_DEFAULT, scales, normals, curvature, preset.r_v, s)
     else:
         laplacian = MatrixOperator(mesh_laplacian(heart.vertices, heart.faces, preset.laplacian))
         scheme = SCHEMES[derivatives](D_DEFAULT, scales, laplacian, preset.r_v)
