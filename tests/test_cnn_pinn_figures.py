@@ -34,9 +34,9 @@ def test_figure_script_quick(tmp_path, monkeypatch):
         assert numbers["figures"][name]["file"] == path.name
         assert 0 < path.stat().st_size < 150_000
     stage1, stage2 = numbers["stage1"], numbers["stage2"]
-    # the page's table of weights: Table I, and the default's α = 1 and τ = 0.01
+    # the page's table of weights: Table I, and the default's α = 1 and τ = 0.1
     assert stage2["weights"]["paper"] == PAPER_WEIGHTS
-    assert stage2["weights"]["default"] == {**PAPER_WEIGHTS, "pde": 1.0, "tv": 0.01}
+    assert stage2["weights"]["default"] == {**PAPER_WEIGHTS, "pde": 1.0, "tv": 0.1}
     assert stage2["formulation"] == {"default": "log", "paper": "divergence"}
     # every score on the page is its image's against the truth on the scored mask
     arrays = np.load(out / "cnn_pinn_images.npz")
