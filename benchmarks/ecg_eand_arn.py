@@ -34,9 +34,11 @@ paper's numbers)::
     python benchmarks/ecg_eand_arn.py --experiment init --quick   # a check, not a measurement
     python benchmarks/ecg_eand_arn.py --experiment noise --only method=eand-arn sigma=0.01
 
-The full experiments take hours: a TensorFlow cell on one thread took 95-211 s for
-EAND-ARN, 48-163 s for EP-DL's net with ΔND or STND and 127-145 s with AD (3000 Adam steps,
-one to three other jobs on the two cores; PyTorch's steps are two to three times longer);
+The full experiments take hours: a TensorFlow cell on one thread took 265-277 s for
+EAND-ARN at the default preset (6000 Adam steps, one other job on the two cores), and at the
+preset before it (3000 steps, ``--iterations 3000 --input-scale 1``, which reproduces the
+older tables) 95-211 s for EAND-ARN, 48-163 s for EP-DL's net with ΔND or STND and 127-145 s
+with AD (one to three other jobs; PyTorch's steps are two to three times longer);
 ``--quick`` (21 frames, 5 Adam steps, one seed, two values of the experiment's setting)
 checks that they run.
 """
@@ -122,7 +124,12 @@ def spec(args):
     """The sweep's SPEC: the experiment's grid × backends × seeds, the options fixed."""
     key, grid, seeds = EXPERIMENTS[args.experiment]
     grid = {"backend": args.backends, **grid}
-    fixed = {"frames": args.frames, "iterations": args.iterations, "lbfgs": args.lbfgs}
+    fixed = {
+        "frames": args.frames,
+        "iterations": args.iterations,
+        "lbfgs": args.lbfgs,
+        "input_scale": args.input_scale,
+    }
     fixed = {k: v for k, v in fixed.items() if v is not None}
     if args.quick:
         grid = {k: v[:2] if k == key else v[:1] for k, v in grid.items()}
@@ -254,8 +261,11 @@ def main(argv=None):
     parser.add_argument("--experiment", choices=sorted(EXPERIMENTS), required=True)
     parser.add_argument("--backends", nargs="+", choices=SUPPORTED, default=["tensorflow"])
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="default: the paper's")
-    parser.add_argument("--iterations", type=int, default=None, help="Adam steps (3000)")
+    parser.add_argument("--iterations", type=int, default=None, help="Adam steps (6000)")
     parser.add_argument("--lbfgs", type=int, default=None, help="L-BFGS iterations (0)")
+    parser.add_argument(
+        "--input-scale", type=float, default=None, help="factor on the network's inputs (2)"
+    )
     parser.add_argument("--frames", type=int, default=None, help="frames (661)")
     parser.add_argument("--quick", action="store_true", help="a check that it runs (minutes)")
     parser.add_argument(

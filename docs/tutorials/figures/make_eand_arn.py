@@ -1,10 +1,10 @@
 """The figures and numbers of the tutorial "EAND-ARN step by step" (05_eand_arn.md).
 
 Runs the page's code: the benchmark data at σ = 0.01 (seed 0), EAND-ARN with the default
-preset (STND, NN6, λ = 0.1, 3000 Adam steps), second-order Tikhonov (L-curve) and STRE on the
-same data; writes the PNGs and ``eand_arn.json`` (every number the page quotes) beside this
-script, or into ``--out``. ``--quick`` is a check that it runs (61 frames, the preset's
-``quick()``: 30 Adam steps), as the test suite runs it::
+preset (STND, NN6, λ = 0.1, 6000 Adam steps, inputs × 2), second-order Tikhonov (L-curve)
+and STRE on the same data; writes the PNGs and ``eand_arn.json`` (every number the page
+quotes) beside this script, or into ``--out``. ``--quick`` is a check that it runs (61
+frames, the preset's ``quick()``: 30 Adam steps), as the test suite runs it::
 
     nice -n 19 .venv/bin/python docs/tutorials/figures/make_eand_arn.py
 """
