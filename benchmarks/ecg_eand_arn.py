@@ -34,7 +34,7 @@ paper's numbers)::
     python benchmarks/ecg_eand_arn.py --experiment init --quick   # a check, not a measurement
     python benchmarks/ecg_eand_arn.py --experiment noise --only method=eand-arn sigma=0.01
 
-The full experiments take hours: a TensorFlow cell on one thread took 265-277 s for
+The full experiments take hours: a TensorFlow cell on one thread took 259-282 s for
 EAND-ARN at the default preset (6000 Adam steps, one other job on the two cores), and at the
 preset before it (3000 steps, ``--iterations 3000 --input-scale 1``, which reproduces the
 older tables) 95-211 s for EAND-ARN, 48-163 s for EP-DL's net with ΔND or STND and 127-145 s
